@@ -1,0 +1,56 @@
+"""One settings class shared by every command and the server.
+
+Precedence: command-line option > ``NSXKG_*`` environment variable > default.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The checkout this package runs from (editable install); the embedded default data lives here.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _project_path(relative: str) -> Path:
+    candidate = PROJECT_ROOT / relative
+    return candidate if candidate.exists() else Path(relative)
+
+
+DEFAULT_BASE_IRI = "https://w3id.org/nsxkg/"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NSXKG_", extra="ignore")
+
+    base_iri: str = DEFAULT_BASE_IRI
+    frameworks: Path = Field(default_factory=lambda: _project_path("data/frameworks"))
+    ontology: Path = Field(default_factory=lambda: _project_path("ontology"))
+    shapes: Path = Field(default_factory=lambda: _project_path("shapes"))
+    queries: Path = Field(default_factory=lambda: _project_path("queries"))
+    sources: Path | None = None
+    build_dir: Path = Path("build")
+    store_dir: Path = Path("store")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    query_timeout: float = 5.0
+    result_limit: int = 100_000
+
+    @field_validator("base_iri")
+    @classmethod
+    def _base_iri_ends_with_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"base IRI must be an http(s) IRI, got {value!r}")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _empty_sources_is_none(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+    def with_overrides(self, **overrides: object) -> Settings:
+        """Apply the options a user actually gave (``None`` means not given)."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        return self.model_validate({**self.model_dump(), **given}) if given else self
