@@ -1,0 +1,45 @@
+# The Makefile is the interface: `make serve` and `make test` set everything up themselves.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+SHARED := ../shared/data
+
+# Source releases (O*NET, ESCO, crosswalks) are read from beside the project, never copied in.
+ifeq ($(origin NSXKG_SOURCES), undefined)
+ifneq ($(wildcard $(SHARED)),)
+export NSXKG_SOURCES := $(abspath $(SHARED))
+endif
+endif
+
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: serve test lint typecheck graph install clean
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/.installed
+
+graph: $(BIN)/.installed
+	$(BIN)/nsxkg build
+	$(BIN)/nsxkg validate
+	$(BIN)/nsxkg load
+
+serve: graph
+	$(BIN)/nsxkg serve --host $(HOST) --port $(PORT)
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check src tests
+
+typecheck: $(BIN)/.installed
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/pytest
+
+clean:
+	rm -rf build store .pytest_cache .mypy_cache .ruff_cache

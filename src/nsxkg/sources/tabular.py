@@ -1,0 +1,379 @@
+"""One streaming reader for the tabular files source releases ship.
+
+Handles tab-separated text (O*NET ``.txt``, ``.tsv``), CSV (ESCO) and ``.xlsx`` (O*NET's Excel
+release), either on disk or as a member of a zip archive. Rows are yielded one at a time so
+memory stays flat however large the file.
+
+Row numbers are 1-based record numbers in the file, so the header is row 1 in O*NET and ESCO
+files; files with a title preamble (SOC, CIP) keep their physical numbering, which is what a
+user sees when they open the file. In CSV a record may span several lines; it is still one row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from math import isfinite
+from pathlib import Path
+from typing import IO, Any, NamedTuple, TypeVar
+
+from nsxkg.errors import InputError, NsxkgError, RowError
+
+# O*NET writes "n/a" for a missing value in text releases; the Excel release leaves the cell empty.
+ONET_NULLS = frozenset({"", "n/a"})
+PLAIN_NULLS = frozenset({""})
+
+TEXT_SUFFIXES = frozenset({".txt", ".tsv"})
+CSV_SUFFIXES = frozenset({".csv"})
+EXCEL_SUFFIXES = frozenset({".xlsx"})
+TABLE_SUFFIXES = TEXT_SUFFIXES | CSV_SUFFIXES | EXCEL_SUFFIXES
+
+# ESCO's conceptSchemes_en.csv has a hasTopConcept cell of ~650 kB, beyond csv's 128 kB default.
+_CSV_FIELD_LIMIT = 64 * 1024 * 1024
+
+# float() also accepts "nan", "inf" and "1_000"; none of those is a number in a source release.
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_INTEGER = re.compile(r"[+-]?\d+")
+_YEAR_MONTH = re.compile(r"(\d{1,2})/(\d{4})")
+
+_T = TypeVar("_T")
+
+
+class AbsentFile(NsxkgError):
+    """A release does not contain a file: a build reports it as absent instead of failing."""
+
+    def __init__(self, release: str, name: str):
+        self.release, self.name = release, name
+        super().__init__(f"{release} has no {name!r} file")
+
+
+class YearMonth(NamedTuple):
+    """A month-precision date as O*NET writes them ("08/2023")."""
+
+    year: int
+    month: int
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+@dataclass(frozen=True, slots=True)
+class TableFile:
+    """A tabular file: a path on disk, or a member of the zip archive at ``path``."""
+
+    path: Path
+    member: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.member.rsplit("/", 1)[-1] if self.member else self.path.name
+
+    @property
+    def suffix(self) -> str:
+        return Path(self.name).suffix.lower()
+
+    def __str__(self) -> str:
+        return f"{self.path}/{self.member}" if self.member else str(self.path)
+
+    @contextmanager
+    def open_binary(self) -> Iterator[IO[bytes]]:
+        if self.member is None:
+            with self.path.open("rb") as fh:
+                yield fh
+            return
+        with zipfile.ZipFile(self.path) as archive, archive.open(self.member) as fh:
+            yield fh
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """What every row of one file shares: where it came from and its header."""
+
+    file: str
+    columns: tuple[str, ...]
+    header_row: int
+    nulls: frozenset[str] = ONET_NULLS
+    index: Mapping[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        index: dict[str, int] = {}
+        for i, name in enumerate(self.columns):
+            index.setdefault(name, i)
+        object.__setattr__(self, "index", index)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One data row; its typed getters raise ``RowError`` naming file, row and column."""
+
+    table: Table
+    number: int
+    values: tuple[object, ...]
+
+    @property
+    def file(self) -> str:
+        return self.table.file
+
+    def error(self, column: str | None, message: str) -> RowError:
+        return RowError(self.table.file, self.number, column, message)
+
+    def has(self, column: str) -> bool:
+        return column in self.table.index
+
+    def raw(self, column: str) -> object:
+        """The cell as read: ``str`` from text and CSV, native types from Excel."""
+        i = self.table.index.get(column)
+        if i is None:
+            raise self.error(column, "no such column in this file")
+        return self.values[i]
+
+    # -- text ------------------------------------------------------------------------------
+    def text_or_none(self, column: str) -> str | None:
+        """The cell as stripped text; None when blank, a null marker, or the column is absent."""
+        if column not in self.table.index:
+            return None
+        value = self.raw(column)
+        if value is None:
+            return None
+        text = _as_text(value).strip()
+        return None if text.lower() in self.table.nulls else text
+
+    def text(self, column: str) -> str:
+        value = self.text_or_none(column)
+        if value is None:
+            raise self.error(column, "expected a value, got an empty cell")
+        return value
+
+    def matching(self, column: str, pattern: re.Pattern[str], what: str) -> str:
+        value = self.text(column)
+        if not pattern.fullmatch(value):
+            raise self.error(column, f"expected {what}, got {value!r}")
+        return value
+
+    # -- numbers ---------------------------------------------------------------------------
+    def real_or_none(self, column: str) -> float | None:
+        value = self._cell(column)
+        if value is None:
+            return None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            number = float(value)
+            if isfinite(number):
+                return number
+        elif isinstance(value, str) and _NUMBER.fullmatch(value):
+            return float(value)
+        raise self.error(column, f"expected a number, got {value!r}")
+
+    def real(self, column: str) -> float:
+        return self._required(column, self.real_or_none(column), "a number")
+
+    def integer_or_none(self, column: str) -> int | None:
+        value = self._cell(column)
+        if value is None:
+            return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        # Excel may store a whole number as a float (28.0).
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str) and _INTEGER.fullmatch(value):
+            return int(value)
+        raise self.error(column, f"expected a whole number, got {value!r}")
+
+    def integer(self, column: str) -> int:
+        return self._required(column, self.integer_or_none(column), "a whole number")
+
+    # -- flags and dates -------------------------------------------------------------------
+    def flag_or_none(self, column: str) -> bool | None:
+        value = self._cell(column)
+        if value is None:
+            return None
+        if isinstance(value, str) and value.upper() in ("Y", "N"):
+            return value.upper() == "Y"
+        raise self.error(column, f"expected Y or N, got {value!r}")
+
+    def flag(self, column: str) -> bool:
+        return self._required(column, self.flag_or_none(column), "Y or N")
+
+    def year_month_or_none(self, column: str) -> YearMonth | None:
+        value = self._cell(column)
+        if value is None:
+            return None
+        if isinstance(value, datetime | date):
+            return YearMonth(value.year, value.month)
+        if isinstance(value, str) and (m := _YEAR_MONTH.fullmatch(value)):
+            month, year = int(m.group(1)), int(m.group(2))
+            if 1 <= month <= 12:
+                return YearMonth(year, month)
+        raise self.error(column, f"expected a date like 08/2023, got {value!r}")
+
+    def year_month(self, column: str) -> YearMonth:
+        return self._required(column, self.year_month_or_none(column), "a date like 08/2023")
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _cell(self, column: str) -> object:
+        """The raw cell with blanks and null markers folded to None; strings stripped."""
+        if column not in self.table.index:
+            return None
+        value = self.raw(column)
+        if isinstance(value, str):
+            value = value.strip()
+            return None if value.lower() in self.table.nulls else value
+        return value
+
+    def _required(self, column: str, value: _T | None, what: str) -> _T:
+        if value is None:
+            raise self.error(column, f"expected {what}, got an empty cell")
+        return value
+
+
+def _as_text(value: object) -> str:
+    # Excel stores codes such as UNSPSC commodities as numbers; give them back as written.
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+def read_rows(
+    source: TableFile | Path | str,
+    *,
+    required: Sequence[str] = (),
+    header_starts: str | None = None,
+    nulls: frozenset[str] = ONET_NULLS,
+) -> Iterator[Row]:
+    """Stream the data rows of a tabular file.
+
+    ``required`` columns must be in the header (else ``RowError`` at the header row).
+    ``header_starts`` skips a title preamble: the header is the first row whose first cell
+    is this text. Blank rows are skipped; a row with the wrong number of cells raises
+    ``RowError``.
+    """
+    table_file = source if isinstance(source, TableFile) else TableFile(Path(source))
+    suffix = table_file.suffix
+    if suffix not in TABLE_SUFFIXES:
+        raise InputError.at(str(table_file), f"not a tabular file (expected one of "
+                                             f"{', '.join(sorted(TABLE_SUFFIXES))})")
+    records = _excel_records if suffix in EXCEL_SUFFIXES else _delimited_records
+    return _rows(table_file, records(table_file), required, header_starts, nulls)
+
+
+def _rows(
+    table_file: TableFile,
+    records: Iterator[tuple[int, tuple[object, ...]]],
+    required: Sequence[str],
+    header_starts: str | None,
+    nulls: frozenset[str],
+) -> Iterator[Row]:
+    name = str(table_file)
+    table = _header(name, records, header_starts, nulls)
+    missing = [c for c in required if c not in table.index]
+    if missing:
+        raise RowError(name, table.header_row, missing[0],
+                       f"missing column; the header has {', '.join(map(repr, table.columns))}")
+    width = len(table.columns)
+    excel = table_file.suffix in EXCEL_SUFFIXES
+    for number, values in records:
+        if all(v is None or v == "" for v in values):
+            continue
+        if len(values) != width:
+            values = _fit(table, number, values, excel)
+        yield Row(table, number, values)
+
+
+def _header(
+    name: str,
+    records: Iterator[tuple[int, tuple[object, ...]]],
+    header_starts: str | None,
+    nulls: frozenset[str],
+) -> Table:
+    for number, values in records:
+        cells = [_as_text(v).strip() if v is not None else "" for v in values]
+        while cells and not cells[-1]:
+            cells.pop()
+        if not cells:
+            continue
+        if header_starts is None or cells[0] == header_starts:
+            return Table(name, tuple(cells), number, nulls)
+    wanted = f"a header row starting with {header_starts!r}" if header_starts else "a header row"
+    raise InputError.at(name, f"expected {wanted}, found none")
+
+
+def _fit(table: Table, number: int, values: tuple[object, ...], excel: bool) -> tuple[object, ...]:
+    width = len(table.columns)
+    if excel:
+        # Excel does not store trailing empty cells, and read-only sheets pad rows to the
+        # widest row of the sheet; neither is a malformed row.
+        if len(values) < width:
+            return values + (None,) * (width - len(values))
+        if all(v is None or v == "" for v in values[width:]):
+            return values[:width]
+    if len(values) < width:
+        raise RowError(table.file, number, table.columns[len(values)],
+                       f"row has {len(values)} columns, the header has {width}: "
+                       f"missing column {table.columns[len(values)]!r}")
+    raise RowError(table.file, number, None,
+                   f"row has {len(values)} columns, the header has {width} "
+                   f"(last: {table.columns[-1]!r})")
+
+
+def _delimited_records(table_file: TableFile) -> Iterator[tuple[int, tuple[object, ...]]]:
+    if csv.field_size_limit() < _CSV_FIELD_LIMIT:
+        csv.field_size_limit(_CSV_FIELD_LIMIT)
+    if table_file.suffix in CSV_SUFFIXES:
+        # ESCO quotes fields that hold commas or newlines.
+        dialect: dict[str, Any] = {"delimiter": ",", "quoting": csv.QUOTE_MINIMAL}
+    else:
+        # O*NET text has literal double quotes inside unquoted fields ("head counts").
+        dialect = {"delimiter": "\t", "quoting": csv.QUOTE_NONE}
+    with table_file.open_binary() as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+        reader = csv.reader(text, strict=True, **dialect)
+        try:
+            for number, record in enumerate(reader, start=1):
+                yield number, tuple(record)
+        except csv.Error as exc:
+            raise RowError(str(table_file), reader.line_num, None, str(exc)) from exc
+        except UnicodeDecodeError as exc:
+            raise InputError.at(str(table_file), f"not UTF-8 text: {exc}") from exc
+
+
+def _excel_records(table_file: TableFile) -> Iterator[tuple[int, tuple[object, ...]]]:
+    from openpyxl import load_workbook
+
+    with _seekable(table_file) as fh:
+        try:
+            workbook = load_workbook(fh, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, OSError) as exc:
+            raise InputError.at(str(table_file), f"not a readable .xlsx workbook: {exc}") from exc
+        try:
+            # O*NET workbooks hold one sheet, its title truncated to Excel's 31 characters.
+            sheet = workbook.worksheets[0]
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                yield number, tuple(values)
+        finally:
+            workbook.close()
+
+
+@contextmanager
+def _seekable(table_file: TableFile) -> Iterator[IO[bytes]]:
+    """A seekable handle: openpyxl seeks within the .xlsx, which is slow on a zip member."""
+    if table_file.member is None:
+        with table_file.path.open("rb") as fh:
+            yield fh
+        return
+    with tempfile.TemporaryFile() as spool, table_file.open_binary() as member:
+        shutil.copyfileobj(member, spool)
+        spool.seek(0)
+        yield spool

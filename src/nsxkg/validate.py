@@ -1,0 +1,150 @@
+"""SHACL validation of a build, one named graph at a time (pySHACL).
+
+Graphs are validated separately so memory stays bounded by the largest graph, and so each
+violation can name the graph, and the file it was built from.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import yaml
+from pyshacl import validate as shacl_validate
+from rdflib import Dataset, Graph, URIRef
+from rdflib.term import Node
+from rdflib.namespace import SH
+
+from nsxkg.build import Manifest
+from nsxkg.errors import InputError
+from nsxkg.frameworks.loader import line_map, load_framework
+from nsxkg.frameworks.origins import origins
+from nsxkg.iris import Iris
+
+REPORT = "validation.json"
+
+Locate = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class Violation:
+    graph: str
+    origin: str
+    focus: str
+    path: str | None
+    value: str | None
+    message: str
+    severity: str
+    shape: str
+    component: str
+
+    def render(self) -> str:
+        lines = [f"{self.severity}: {self.message}",
+                 f"  focus:     {self.focus}"]
+        if self.path:
+            lines.append(f"  path:      {self.path}")
+        if self.value:
+            lines.append(f"  value:     {self.value}")
+        lines += [f"  shape:     {self.shape} ({self.component})",
+                  f"  from:      {self.origin}"]
+        return "\n".join(lines)
+
+
+@dataclass
+class Report:
+    digest: str
+    conforms: bool
+    graphs: int
+    violations: list[Violation]
+
+    def write(self, build_dir: Path) -> None:
+        data = {"digest": self.digest, "conforms": self.conforms, "graphs": self.graphs,
+                "violations": [asdict(v) for v in self.violations]}
+        (build_dir / REPORT).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+def load_shapes(shapes_dir: Path) -> Graph:
+    files = sorted(shapes_dir.glob("*.ttl"))
+    if not files:
+        raise InputError.at(shapes_dir, "no SHACL shapes (*.ttl) found")
+    shapes = Graph()
+    for path in files:
+        try:
+            shapes.parse(path, format="turtle")
+        except Exception as err:  # rdflib raises several unrelated parser exception types
+            raise InputError.at(path, f"malformed Turtle: {err}") from err
+    return shapes
+
+
+def validate_build(build_dir: Path, shapes_dir: Path) -> Report:
+    manifest = Manifest.read(build_dir)
+    shapes = load_shapes(shapes_dir)
+    violations: list[Violation] = []
+    checked = 0
+    for info in manifest.graphs:
+        if info.kind == "ontology":
+            continue
+        data = _read_graph(build_dir / info.file, info.iri)
+        checked += 1
+        locate = _locator(info.origin, info.kind, manifest.base_iri)
+        violations += [
+            Violation(info.iri, locate(v.focus), v.focus, v.path, v.value, v.message,
+                      v.severity, v.shape, v.component)
+            for v in validate_graph(data, shapes)]
+    report = Report(manifest.digest, not violations, checked, violations)
+    report.write(build_dir)
+    return report
+
+
+def _read_graph(path: Path, iri: str) -> Graph:
+    dataset = Dataset()
+    dataset.parse(path, format="nquads")
+    graph = Graph()
+    for triple in dataset.graph(URIRef(iri)):
+        graph.add(triple)
+    return graph
+
+
+def validate_graph(data: Graph, shapes: Graph) -> list[Violation]:
+    conforms, results, _ = shacl_validate(data, shacl_graph=shapes, inference="none",
+                                          advanced=True, allow_warnings=False)
+    return [] if conforms else sorted(_results(results), key=lambda v: (v.focus, v.shape))
+
+
+def _results(results: Graph) -> Iterator[Violation]:
+    for result in results.subjects(SH.resultSeverity, None):
+        def one(prop: URIRef, node: Node = result) -> str | None:
+            value = results.value(node, prop)
+            return None if value is None else str(value)
+
+        yield Violation(graph="", origin="", focus=one(SH.focusNode) or "",
+                        path=one(SH.resultPath), value=one(SH.value),
+                        message=one(SH.resultMessage) or "",
+                        severity=(one(SH.resultSeverity) or "").rsplit("#", 1)[-1],
+                        shape=one(SH.sourceShape) or "",
+                        component=(one(SH.sourceConstraintComponent) or "").rsplit("#", 1)[-1])
+
+
+def _locator(origin: str, kind: str, base_iri: str) -> Locate:
+    if kind != "framework":
+        return lambda focus: origin
+    path = Path(origin)
+    try:
+        fw = load_framework(path)
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (InputError, OSError):
+        return lambda focus: origin
+    lines = line_map(node) if node is not None else {}
+    where = origins(fw, Iris(base_iri))
+
+    def locate(focus: str) -> str:
+        loc = where.get(focus)
+        if loc is None:
+            return origin
+        line = lines.get(loc)
+        return f"{origin}, line {line} ({'.'.join(map(str, loc))})" if line else origin
+
+    return locate
+

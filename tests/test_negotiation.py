@@ -1,0 +1,70 @@
+"""Accept → format: one table, q-values, wildcards, aliases and 406."""
+
+from __future__ import annotations
+
+import pytest
+
+from nsxkg.formats import of_kind
+from nsxkg.web.negotiation import NotAcceptable, UnknownFormat, negotiate
+
+RESULTS = of_kind("results")
+RDF = of_kind("rdf")
+
+
+@pytest.mark.parametrize(("accept", "expected"), [
+    (None, "application/sparql-results+json"),
+    ("", "application/sparql-results+json"),
+    ("*/*", "application/sparql-results+json"),
+    ("application/sparql-results+json", "application/sparql-results+json"),
+    ("application/json", "application/sparql-results+json"),
+    ("application/sparql-results+xml", "application/sparql-results+xml"),
+    ("text/csv", "text/csv"),
+    ("text/tab-separated-values", "text/tab-separated-values"),
+    ("text/*", "text/csv"),
+    ("text/csv;q=0.5, application/sparql-results+xml", "application/sparql-results+xml"),
+    ("text/csv;q=0.9, text/tab-separated-values", "text/tab-separated-values"),
+    ("application/sparql-results+xml;q=0.1, */*;q=0.5", "application/sparql-results+json"),
+    ("text/html, application/xhtml+xml, application/xml;q=0.9, */*;q=0.8",
+     "application/sparql-results+xml"),
+    ("image/png, text/csv;q=0.2", "text/csv"),
+    ("*/*, application/sparql-results+json;q=0", "application/sparql-results+xml"),
+])
+def test_results_accept(accept: str | None, expected: str) -> None:
+    assert negotiate(accept, RESULTS).media_type == expected
+
+
+@pytest.mark.parametrize(("accept", "expected"), [
+    (None, "text/turtle"),
+    ("*/*", "text/turtle"),
+    ("application/n-triples", "application/n-triples"),
+    ("application/ld+json", "application/ld+json"),
+    ("application/json", "application/ld+json"),
+    ("application/rdf+xml", "application/rdf+xml"),
+    ("application/trig", "application/trig"),
+    ("application/n-quads", "application/n-quads"),
+    ("application/rdf+xml;q=0.5, text/turtle;q=0.8", "text/turtle"),
+    ("text/html;q=1, application/n-triples;q=0.3", "application/n-triples"),
+])
+def test_rdf_accept(accept: str | None, expected: str) -> None:
+    assert negotiate(accept, RDF).media_type == expected
+
+
+@pytest.mark.parametrize("accept", ["image/png", "text/html", "application/n-triples;q=0",
+                                    "text/turtle"])
+def test_not_acceptable(accept: str) -> None:
+    with pytest.raises(NotAcceptable):
+        negotiate(accept, RESULTS)
+
+
+@pytest.mark.parametrize(("override", "expected"), [
+    ("csv", "text/csv"), ("json", "application/sparql-results+json"),
+    ("text/tab-separated-values", "text/tab-separated-values"),
+    ("XML", "application/sparql-results+xml"),
+])
+def test_format_parameter_overrides_accept(override: str, expected: str) -> None:
+    assert negotiate("application/sparql-results+json", RESULTS, override).media_type == expected
+
+
+def test_unknown_format_parameter() -> None:
+    with pytest.raises(UnknownFormat):
+        negotiate(None, RESULTS, "turtle")
