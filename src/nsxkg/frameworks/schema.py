@@ -12,4 +12,4 @@ SCHEMA_ID = "https://w3id.org/nsxkg/schema/framework.schema.json"
 def framework_json_schema() -> dict[str, Any]:
     schema = Framework.model_json_schema()
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
-            "title": "NSX occupation skills framework", **schema}
+            **schema, "title": "NSX occupation skills framework"}
