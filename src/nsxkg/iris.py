@@ -1,8 +1,10 @@
 """The only place instance IRIs are minted.
 
 IRIs are readable and stable: they are built from codes the sources publish (O*NET-SOC
-codes, O*NET element and task IDs, UNSPSC and CIP codes) and from the framework's own keys,
-never from row positions in a file or from hashes.
+codes, O*NET element and task IDs, UNSPSC and CIP codes), from the framework's own keys, or,
+where a source publishes no identifier (titles, technology examples), from the exact text,
+percent-encoded; never from row positions in a file or from hashes. ESCO resources keep
+ESCO's own URIs and are not minted here.
 """
 
 from __future__ import annotations
@@ -71,6 +73,43 @@ class Iris:
 
     def skills_cluster(self, key: str) -> NamedNode:
         return self._id("skills-cluster", key)
+
+    def rating(self, release: str, code: str, element_id: str, scale_id: str,
+               category: int | None = None) -> NamedNode:
+        """One rating row of one O*NET release: values differ between releases."""
+        tail = [str(category)] if category is not None else []
+        return self._id("rating", f"onet-{release}", code, element_id, scale_id, *tail)
+
+    def rating_scale(self, scale_id: str) -> NamedNode:
+        return self._id("onet-scale", scale_id)
+
+    def rating_category(self, element_id: str, scale_id: str, category: int) -> NamedNode:
+        return self._id("onet-category", element_id, scale_id, str(category))
+
+    def technology_skill(self, code: str, commodity_code: str, example: str) -> NamedNode:
+        # Titles and product names are published without identifiers; percent-encoding
+        # keeps them exact (a slug would merge "C Developer" with "C++ Developer").
+        return self._id("technology-skill", code, commodity_code, example)
+
+    def alternate_title(self, code: str, title: str, short_title: str | None) -> NamedNode:
+        return self._id("title", code, title, *([short_title] if short_title else []))
+
+    def reported_title(self, code: str, title: str) -> NamedNode:
+        return self._id("reported-title", code, title)
+
+    def emerging_task(self, release: str, code: str, task: str) -> NamedNode:
+        return self._id("emerging-task", f"onet-{release}", code, task)
+
+    def work_activity(self, activity_id: str) -> NamedNode:
+        """A detailed (DWA) or intermediate (IWA) work activity, by its O*NET ID."""
+        return self._id("work-activity", activity_id)
+
+    def soc_group(self, code: str) -> NamedNode:
+        """A SOC 2018 major, minor, broad or detailed group, e.g. 11-2022."""
+        return self._id("soc2018", code)
+
+    def occupation_relation(self, code: str, related: str) -> NamedNode:
+        return self._id("related-occupation", code, related)
 
     def scheme(self, key: str) -> NamedNode:
         return self._id("scheme", key)

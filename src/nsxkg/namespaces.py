@@ -63,6 +63,14 @@ NSX = ClosedNamespace("nsx", "https://w3id.org/nsxkg/def#", """
     topSkill feasibilityScore feasibilityScoreMax feasibilityQuadrant matchPrecision
     skillsCluster citationLabel
     masteryScale durableSkillScale durableSkillScheme
+    Rating RatingScale RatingCategory TechnologySkill AlternateTitle ReportedTitle EmergingTask
+    WorkActivity SOCGroup OccupationRelation ContentModelElement
+    element ratingScale dataValue sampleSize standardError lowerCIBound upperCIBound
+    recommendSuppress notRelevant domainSource category scaleMinimum scaleMaximum taskType
+    incumbentsResponding technology hotTechnology inDemand shortTitle titleSource
+    shownInMyNextMove relatedOccupation relatednessTier relatednessIndex detailedWorkActivity
+    originalTask emergingCategory socLevel experience education jobTraining jobZoneExamples
+    svpRange iscoGroup escoStatus regulatedProfessionNote
 """)
 
 SKOS = ClosedNamespace("skos", "http://www.w3.org/2004/02/skos/core#", """

@@ -9,18 +9,14 @@ point at the source line; it does not take part in equality.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
 
-from nsxkg.sources.tabular import Row, YearMonth
+from nsxkg.sources.tabular import Parser, Row, YearMonth
 
 SOC_CODE = re.compile(r"\d{2}-\d{4}\.\d{2}")
 # Content-model elements (1.A.1.a.1), IWAs (4.A.1.a.1.I01) and DWAs (….I01.D01).
 ELEMENT_ID = re.compile(r"\d+(?:\.[A-Za-z0-9]+)*")
 UNSPSC_CODE = re.compile(r"\d{8}")
-
-T = TypeVar("T")
 
 CODE = "O*NET-SOC Code"
 TASK_TYPES = frozenset({"Core", "Supplemental"})
@@ -40,14 +36,6 @@ def _one_of(row: Row, column: str, allowed: frozenset[str]) -> str | None:
         raise row.error(column, f"expected one of {', '.join(sorted(allowed))} or blank, "
                                 f"got {value!r}")
     return value
-
-
-@dataclass(frozen=True, slots=True)
-class Parser(Generic[T]):
-    """The columns a file must have and how to turn one of its rows into a typed value."""
-
-    required: Sequence[str]
-    parse: Callable[[Row], T]
 
 
 # -- occupations and tasks ----------------------------------------------------------------
@@ -232,7 +220,8 @@ class TechnologySkill:
 
 def _technology_skill(r: Row) -> TechnologySkill:
     return TechnologySkill(
-        _soc(r), r.text("Example"), r.matching("Commodity Code", UNSPSC_CODE, "an 8-digit UNSPSC code"),
+        _soc(r), r.text("Example"),
+        r.matching("Commodity Code", UNSPSC_CODE, "an 8-digit UNSPSC code"),
         r.text("Commodity Title"), r.flag("Hot Technology"), r.flag("In Demand"), r.number,
     )
 

@@ -17,13 +17,13 @@ import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from math import isfinite
 from pathlib import Path
-from typing import IO, Any, NamedTuple, TypeVar
+from typing import IO, Any, Generic, NamedTuple, TypeVar
 
 from nsxkg.errors import InputError, NsxkgError, RowError
 
@@ -44,7 +44,7 @@ _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[+-]?\d+")
 _YEAR_MONTH = re.compile(r"(\d{1,2})/(\d{4})")
 
-_T = TypeVar("_T")
+T = TypeVar("T")
 
 
 class AbsentFile(NsxkgError):
@@ -85,11 +85,19 @@ class TableFile:
 
     @contextmanager
     def open_binary(self) -> Iterator[IO[bytes]]:
-        if self.member is None:
-            with self.path.open("rb") as fh:
-                yield fh
-            return
-        with zipfile.ZipFile(self.path) as archive, archive.open(self.member) as fh:
+        try:
+            if self.member is None:
+                fh: IO[bytes] = self.path.open("rb")
+            else:
+                archive = zipfile.ZipFile(self.path)
+                try:
+                    fh = archive.open(self.member)
+                finally:
+                    # The member handle keeps the archive's file open on its own.
+                    archive.close()
+        except (OSError, KeyError, zipfile.BadZipFile) as exc:
+            raise InputError.at(str(self), f"cannot open: {exc}") from exc
+        with fh:
             yield fh
 
 
@@ -228,10 +236,18 @@ class Row:
             return None if value.lower() in self.table.nulls else value
         return value
 
-    def _required(self, column: str, value: _T | None, what: str) -> _T:
+    def _required(self, column: str, value: T | None, what: str) -> T:
         if value is None:
             raise self.error(column, f"expected {what}, got an empty cell")
         return value
+
+
+@dataclass(frozen=True, slots=True)
+class Parser(Generic[T]):
+    """The columns a file must have and how to turn one of its rows into a typed value."""
+
+    required: Sequence[str]
+    parse: Callable[[Row], T]
 
 
 def _as_text(value: object) -> str:
@@ -340,11 +356,13 @@ def _delimited_records(table_file: TableFile) -> Iterator[tuple[int, tuple[objec
     with table_file.open_binary() as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
         reader = csv.reader(text, strict=True, **dialect)
+        number = 0
         try:
-            for number, record in enumerate(reader, start=1):
+            for record in reader:
+                number += 1
                 yield number, tuple(record)
         except csv.Error as exc:
-            raise RowError(str(table_file), reader.line_num, None, str(exc)) from exc
+            raise RowError(str(table_file), number + 1, None, f"malformed CSV: {exc}") from exc
         except UnicodeDecodeError as exc:
             raise InputError.at(str(table_file), f"not UTF-8 text: {exc}") from exc
 
@@ -370,7 +388,7 @@ def _excel_records(table_file: TableFile) -> Iterator[tuple[int, tuple[object, .
 def _seekable(table_file: TableFile) -> Iterator[IO[bytes]]:
     """A seekable handle: openpyxl seeks within the .xlsx, which is slow on a zip member."""
     if table_file.member is None:
-        with table_file.path.open("rb") as fh:
+        with table_file.open_binary() as fh:
             yield fh
         return
     with tempfile.TemporaryFile() as spool, table_file.open_binary() as member:
