@@ -1,72 +1,15 @@
-"""Shared fixtures: the real framework built, validated and loaded once per session."""
+"""Session fixtures: the real framework built, validated and loaded once."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
-import pyoxigraph as ox
 import pytest
 
-from nsxkg.build import Manifest, build
-from nsxkg.config import PROJECT_ROOT, Settings
-from nsxkg.store import LoadedBuild, load, open_store
+from nsxkg.build import build
+from nsxkg.store import load, open_store
 from nsxkg.validate import validate_build
-
-DATA = Path(__file__).parent / "data"
-FRAMEWORKS = PROJECT_ROOT / "data" / "frameworks"
-
-
-def make_settings(tmp: Path, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "frameworks": FRAMEWORKS,
-        "ontology": PROJECT_ROOT / "ontology",
-        "shapes": PROJECT_ROOT / "shapes",
-        "build_dir": tmp / "build",
-        "store_dir": tmp / "store",
-        "sources": None,
-        **overrides,
-    }
-    return Settings.model_validate(values)
-
-
-@dataclass
-class Loaded:
-    settings: Settings
-    manifest: Manifest
-    store: ox.Store
-    build: LoadedBuild
-
-    def select(self, query: str) -> list[dict[str, object]]:
-        result = self.store.query(PREFIXES + query, use_default_graph_as_union=True)
-        assert isinstance(result, ox.QuerySolutions)
-        names = [v.value for v in result.variables]
-        return [{n: _py(sol[n]) for n in names} for sol in result]
-
-    def value(self, query: str) -> object:
-        rows = self.select(query)
-        assert len(rows) == 1, rows
-        return next(iter(rows[0].values()))
-
-
-PREFIXES = """
-PREFIX nsx: <https://w3id.org/nsxkg/def#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-PREFIX id: <https://w3id.org/nsxkg/id/>
-"""
-
-
-def _py(term: object) -> object:
-    if term is None:
-        return None
-    if isinstance(term, ox.Literal):
-        return term
-    return term.value  # type: ignore[attr-defined]
+from support import Loaded, make_settings
 
 
 @pytest.fixture(scope="session")

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from conftest import make_settings
 from nsxkg.build import build
 from nsxkg.store import load, open_store
 from nsxkg.validate import validate_build
+from support import make_settings
 
 
 def _bytes(build_dir: Path) -> dict[str, bytes]:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from conftest import DATA, FRAMEWORKS, PROJECT_ROOT
 from nsxkg.cli import main
+from support import DATA, FRAMEWORKS, PROJECT_ROOT
 
 INVALID = sorted((DATA / "frameworks" / "invalid").iterdir())
 

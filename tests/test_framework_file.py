@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, FRAMEWORKS
 from nsxkg.errors import InputError
 from nsxkg.frameworks.loader import load_framework
+from support import DATA, FRAMEWORKS
 
 INVALID = sorted((DATA / "frameworks" / "invalid").glob("*/*.yaml"))
 

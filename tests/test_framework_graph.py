@@ -7,7 +7,7 @@ from decimal import Decimal
 import pyoxigraph as ox
 import pytest
 
-from conftest import Loaded
+from support import Loaded
 
 OCC = "id:occupation\\/11-2022.00"
 

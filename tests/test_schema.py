@@ -7,8 +7,8 @@ import json
 import jsonschema
 import yaml
 
-from conftest import DATA, FRAMEWORKS
 from nsxkg.frameworks.schema import framework_json_schema
+from support import DATA, FRAMEWORKS
 
 PUBLISHED = FRAMEWORKS / "framework.schema.json"
 

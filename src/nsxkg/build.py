@@ -9,20 +9,38 @@ one untouched.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
 from nsxkg.config import Settings
+from nsxkg.convert.classifications import (
+    Triple,
+    cip_dataset,
+    cip_link,
+    quads,
+    soc_dataset,
+    soc_group,
+)
+from nsxkg.convert.esco import esco_quads
 from nsxkg.convert.framework import framework_graph, framework_quads
+from nsxkg.convert.onet import SourceReport, onet_quads
 from nsxkg.errors import InputError
 from nsxkg.frameworks.loader import framework_files, load_framework
 from nsxkg.iris import Iris
+from nsxkg.sources.cip import read_cip_to_onet_soc
+from nsxkg.sources.discover import discover
+from nsxkg.sources.soc import read_definitions
+
+T = TypeVar("T")
 
 MANIFEST = "manifest.json"
 
@@ -42,6 +60,7 @@ class Manifest:
     graphs: list[GraphInfo] = field(default_factory=list)
     digest: str = ""
     absent: list[str] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
@@ -96,13 +115,57 @@ def collect(settings: Settings) -> list[GraphOutput]:
     return outputs
 
 
+def source_outputs(root: Path, iris: Iris, report: SourceReport) -> list[GraphOutput]:
+    """One lazily converted named graph per source release; rows are read while writing."""
+    found = discover(root)
+    report.absent += found.absent
+    outputs = []
+    for release in found.onet:
+        graph = iris.graph("onet", release.release)
+        outputs.append(GraphOutput(graph, f"onet-{release.release}", _display(release.location),
+                                   "source", onet_quads(release, iris, graph, report)))
+    for esco in found.esco:
+        graph = iris.graph("esco", esco.version)
+        outputs.append(GraphOutput(graph, f"esco-{esco.version}", _display(esco.directory),
+                                   "source", esco_quads(esco, graph, report.rows)))
+    if found.soc_definitions:
+        graph = iris.graph("soc", "2018")
+        outputs.append(GraphOutput(graph, "soc-2018", _display(found.soc_definitions), "source",
+                                   _rows_to_quads(graph, soc_dataset(graph),
+                                                  read_definitions(found.soc_definitions),
+                                                  partial(soc_group, iris), report,
+                                                  "SOC 2018: definitions")))
+    if found.cip_crosswalk:
+        graph = iris.graph("cip", "2020")
+        outputs.append(GraphOutput(graph, "cip-2020", _display(found.cip_crosswalk), "source",
+                                   _rows_to_quads(graph, cip_dataset(graph),
+                                                  read_cip_to_onet_soc(found.cip_crosswalk),
+                                                  partial(cip_link, iris), report,
+                                                  "CIP 2020 crosswalk")))
+    return outputs
+
+
+def _rows_to_quads(graph: ox.NamedNode, head: list[Triple], rows: Iterable[T],
+                   convert: Callable[[T], list[Triple]], report: SourceReport,
+                   name: str) -> Iterator[ox.Quad]:
+    yield from quads(graph, head)
+    count = 0
+    for row in rows:
+        count += 1
+        yield from quads(graph, convert(row))
+    report.rows[name] = count
+
+
 def build(settings: Settings) -> Manifest:
     outputs = collect(settings)
+    report = SourceReport()
+    if settings.sources is not None:
+        outputs += source_outputs(settings.sources, Iris(settings.base_iri), report)
     target = settings.build_dir
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
-        manifest = write_graphs(outputs, staging, settings.base_iri)
+        manifest = write_graphs(outputs, staging, settings.base_iri, report)
         _swap_in(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -110,21 +173,64 @@ def build(settings: Settings) -> Manifest:
     return manifest
 
 
-def write_graphs(outputs: list[GraphOutput], directory: Path, base_iri: str) -> Manifest:
+def write_graphs(outputs: list[GraphOutput], directory: Path, base_iri: str,
+                 report: SourceReport | None = None) -> Manifest:
     (directory / "graphs").mkdir(parents=True, exist_ok=True)
     manifest = Manifest(base_iri=base_iri)
     digest = hashlib.sha256()
     for out in sorted(outputs, key=lambda o: o.iri.value):
-        lines = sorted({str(q) + " .\n" for q in _stable_blank_nodes(out.quads)})
-        data = "".join(lines).encode("utf-8")
         relative = f"graphs/{out.name}.nq"
-        (directory / relative).write_bytes(data)
-        digest.update(out.iri.value.encode() + b"\0" + data)
-        manifest.graphs.append(GraphInfo(out.iri.value, relative, len(lines), out.origin,
-                                         out.kind))
+        # Only parsed Turtle (the ontology) has blank nodes; converters mint IRIs for all.
+        content = _stable_blank_nodes(out.quads) if out.kind == "ontology" else out.quads
+        count = _write_sorted(content, directory / relative, digest, out.iri.value)
+        manifest.graphs.append(GraphInfo(out.iri.value, relative, count, out.origin, out.kind))
+    if report is not None:
+        manifest.absent = sorted(report.absent)
+        manifest.rows = dict(sorted(report.rows.items()))
     manifest.digest = digest.hexdigest()
     (directory / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
     return manifest
+
+
+SORT_CHUNK = 500_000  # lines held in memory at once; the rest is merged from sorted runs
+
+
+def _write_sorted(quads: Iterable[ox.Quad], path: Path, digest: Any, graph: str) -> int:
+    """Write distinct N-Quads lines in sorted order (an external merge sort, so memory stays
+    flat however large the graph); returns how many lines were written."""
+    with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
+        runs: list[Path] = []
+        chunk: list[str] = []
+        for quad in quads:
+            chunk.append(str(quad) + " .\n")
+            if len(chunk) >= SORT_CHUNK:
+                runs.append(_spill(chunk, Path(tmp) / f"run{len(runs)}"))
+                chunk = []
+        chunk.sort()
+        files = [run.open(encoding="utf-8") for run in runs]
+        try:
+            count = 0
+            previous = None
+            digest.update(graph.encode() + b"\0")
+            with path.open("wb") as out:
+                for line in heapq.merge(chunk, *files):
+                    if line != previous:
+                        data = line.encode("utf-8")
+                        out.write(data)
+                        digest.update(data)
+                        count += 1
+                        previous = line
+        finally:
+            for f in files:
+                f.close()
+    return count
+
+
+def _spill(chunk: list[str], path: Path) -> Path:
+    chunk.sort()
+    with path.open("w", encoding="utf-8") as out:
+        out.writelines(chunk)
+    return path
 
 
 def _stable_blank_nodes(quads: Iterable[ox.Quad]) -> Iterable[ox.Quad]:

@@ -10,11 +10,17 @@ ESCO's own URIs and are not minted here.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import quote
 
 from pyoxigraph import NamedNode
 
 _UNSAFE = re.compile(r"[^a-z0-9]+")
+
+
+@lru_cache(maxsize=65536)
+def _segment(part: str) -> str:
+    return quote(part, safe=".-_~")
 
 
 def slug(text: str) -> str:
@@ -27,7 +33,7 @@ class Iris:
         self.base = base if base.endswith("/") else base + "/"
 
     def _id(self, *parts: str) -> NamedNode:
-        return NamedNode(self.base + "id/" + "/".join(quote(p, safe=".-_~") for p in parts))
+        return NamedNode(self.base + "id/" + "/".join(map(_segment, parts)))
 
     # -- resources -----------------------------------------------------------------------
     def occupation(self, code: str) -> NamedNode:
@@ -116,4 +122,4 @@ class Iris:
 
     # -- named graphs --------------------------------------------------------------------
     def graph(self, *parts: str) -> NamedNode:
-        return NamedNode(self.base + "graph/" + "/".join(quote(p, safe=".-_~") for p in parts))
+        return NamedNode(self.base + "graph/" + "/".join(map(_segment, parts)))

@@ -16,7 +16,9 @@ class ClosedNamespace:
         self._prefix = prefix
         self._iri = iri
         self._terms = frozenset(terms.split())
-        self._cache: dict[str, NamedNode] = {}
+        # Known terms become plain attributes: the pipeline looks them up millions of times.
+        for term in self._terms:
+            self.__dict__[term] = NamedNode(iri + term)
 
     @property
     def iri(self) -> str:
@@ -36,11 +38,9 @@ class ClosedNamespace:
         return self[name]
 
     def __getitem__(self, name: str) -> NamedNode:
-        node = self._cache.get(name)
-        if node is None:
-            if name not in self._terms:
-                raise AttributeError(f"{name!r} is not a term of {self._prefix}: <{self._iri}>")
-            node = self._cache[name] = NamedNode(self._iri + name)
+        if name not in self._terms:
+            raise AttributeError(f"{name!r} is not a term of {self._prefix}: <{self._iri}>")
+        node: NamedNode = self.__dict__[name]
         return node
 
     def __contains__(self, name: object) -> bool:
@@ -119,7 +119,8 @@ SH = ClosedNamespace("sh", "http://www.w3.org/ns/shacl#", """
     NodeShape PropertyShape SPARQLExecutable SPARQLSelectExecutable select prefixes declare
     prefix namespace targetClass path
 """)
-ESCO = ClosedNamespace("esco", "http://data.europa.eu/esco/model#", "Occupation Skill")
+ESCO = ClosedNamespace("esco", "http://data.europa.eu/esco/model#",
+                       "Occupation Skill MemberConcept")
 
 PREFIXES: dict[str, str] = {
     ns.prefix: ns.iri

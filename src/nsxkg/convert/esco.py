@@ -1,0 +1,120 @@
+"""ESCO rows → quads, on ESCO's own URIs so the graph joins ESCO's published dataset."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC
+
+from pyoxigraph import Literal, NamedNode, Quad
+
+from nsxkg.convert.terms import Term, en, string
+from nsxkg.namespaces import DCAT, DCTERMS, ESCO, FOAF, NSX, OWL, RDF, SKOS, XSD
+from nsxkg.sources.esco import (
+    BroaderRelation,
+    ConceptScheme,
+    EscoOccupation,
+    EscoRelease,
+    IscoGroup,
+)
+
+Triple = tuple[NamedNode, NamedNode, Term]
+
+ISCO_BASE = "http://data.europa.eu/esco/isco/C"
+ESCO_ATTRIBUTION = ("ESCO classification v{version}, © European Union, "
+                    "https://esco.ec.europa.eu/. Reused under the Commission's reuse policy "
+                    "(Decision 2011/833/EU), with attribution.")
+
+
+def esco_quads(release: EscoRelease, graph: NamedNode, rows: dict[str, int]) -> Iterator[Quad]:
+    triples: list[tuple[str, Iterator[list[Triple]]]] = [
+        ("occupations", (occupation(o) for o in release.occupations())),
+        ("ISCO groups", (isco_group(g) for g in release.isco_groups())),
+        ("broader relations", (broader(b) for b in release.broader_relations())),
+        ("concept schemes", (concept_scheme(s) for s in release.concept_schemes())),
+    ]
+    for s, p, o in dataset(release, graph):
+        yield Quad(s, p, o, graph)
+    for name, converted in triples:
+        count = 0
+        for batch in converted:
+            count += 1
+            for s, p, o in batch:
+                yield Quad(s, p, o, graph)
+        rows[f"{release.label}: {name}"] = count
+
+
+def dataset(release: EscoRelease, graph: NamedNode) -> list[Triple]:
+    return [
+        (graph, RDF.type, DCAT.Dataset),
+        (graph, DCTERMS.title, en(f"ESCO classification v{release.version} (English CSV)")),
+        (graph, DCTERMS.publisher, string("European Commission")),
+        (graph, DCAT.version, string(release.version)),
+        (graph, OWL.versionInfo, string(release.version)),
+        (graph, DCTERMS.license,
+         NamedNode("https://eur-lex.europa.eu/eli/dec/2011/833/oj")),
+        (graph, DCTERMS.rights, en(ESCO_ATTRIBUTION.format(version=release.version))),
+        (graph, DCAT.landingPage, NamedNode("https://esco.ec.europa.eu/en/use-esco/download")),
+        (graph, FOAF.homepage, NamedNode("https://esco.ec.europa.eu/")),
+    ]
+
+
+def _labels(node: NamedNode, pref: str, alt: tuple[str, ...],
+            hidden: tuple[str, ...] = ()) -> list[Triple]:
+    out: list[Triple] = [(node, SKOS.prefLabel, en(pref))]
+    out += [(node, SKOS.altLabel, en(a)) for a in alt]
+    out += [(node, SKOS.hiddenLabel, en(h)) for h in hidden]
+    return out
+
+
+def occupation(row: EscoOccupation) -> list[Triple]:
+    node = NamedNode(row.uri)
+    out: list[Triple] = [
+        (node, RDF.type, ESCO.Occupation), (node, RDF.type, ESCO.MemberConcept),
+        (node, RDF.type, SKOS.Concept),
+        (node, SKOS.notation, string(row.code)),
+        (node, NSX.escoStatus, string(row.status)),
+        (node, NSX.iscoGroup, NamedNode(ISCO_BASE + row.isco_group)),
+        (node, DCTERMS.modified,
+         Literal(row.modified.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+                 datatype=XSD.dateTime)),
+        *_labels(node, row.preferred_label, row.alt_labels, row.hidden_labels),
+        *[(node, SKOS.inScheme, NamedNode(s)) for s in row.in_scheme],
+    ]
+    if row.definition:
+        out.append((node, SKOS.definition, en(row.definition)))
+    if row.scope_note:
+        out.append((node, SKOS.scopeNote, en(row.scope_note)))
+    if row.description:
+        out.append((node, DCTERMS.description, en(row.description)))
+    if row.regulated_profession_note:
+        out.append((node, NSX.regulatedProfessionNote, NamedNode(row.regulated_profession_note)))
+    return out
+
+
+def isco_group(row: IscoGroup) -> list[Triple]:
+    node = NamedNode(row.uri)
+    out: list[Triple] = [
+        (node, RDF.type, SKOS.Concept),
+        (node, SKOS.notation, string(row.code)),
+        (node, NSX.escoStatus, string(row.status)),
+        *_labels(node, row.preferred_label, row.alt_labels),
+        *[(node, SKOS.inScheme, NamedNode(s)) for s in row.in_scheme],
+    ]
+    if row.description:
+        out.append((node, DCTERMS.description, en(row.description)))
+    return out
+
+
+def broader(row: BroaderRelation) -> list[Triple]:
+    return [(NamedNode(row.uri), SKOS.broader, NamedNode(row.broader_uri))]
+
+
+def concept_scheme(row: ConceptScheme) -> list[Triple]:
+    node = NamedNode(row.uri)
+    out: list[Triple] = [(node, RDF.type, SKOS.ConceptScheme),
+                         (node, SKOS.prefLabel, en(row.preferred_label))]
+    if row.title:
+        out.append((node, DCTERMS.title, en(row.title)))
+    if row.description:
+        out.append((node, DCTERMS.description, en(row.description)))
+    return out
