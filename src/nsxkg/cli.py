@@ -79,12 +79,14 @@ def build(frameworks: Path | None, sources: Path | None, build_dir: Path | None,
 @main.command()
 @build_dir_option
 @_path_option("--shapes", "Directory of SHACL shapes [env NSXKG_SHAPES]")
-def validate(build_dir: Path | None, shapes: Path | None) -> None:
+@click.option("--engine", type=click.Choice(["turbo", "pyshacl"]), default="turbo",
+              show_default=True, help="SHACL engine: pyshacl-turbo on Oxigraph, or pySHACL.")
+def validate(build_dir: Path | None, shapes: Path | None, engine: str) -> None:
     """Validate the build against the SHACL shapes. Exit 0 conforms, 1 violations, 2 error."""
     from nsxkg.validate import validate_build
 
     cfg = settings(build_dir=build_dir, shapes=shapes)
-    report = validate_build(cfg.build_dir, cfg.shapes)
+    report = validate_build(cfg.build_dir, cfg.shapes, engine)
     if report.conforms:
         click.echo(f"conforms: {report.graphs} graphs validated, 0 violations")
         return

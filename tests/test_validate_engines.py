@@ -1,0 +1,44 @@
+"""pyshacl-turbo (the default engine) and pySHACL (the reference) give the same report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nsxkg.build import build
+from nsxkg.validate import validate_build
+from support import make_settings
+
+PLANTED = [
+    # a mastery statement without its level
+    "<https://w3id.org/nsxkg/id/statement/11-2022.00/mastery/developing/3> "
+    "<https://w3id.org/nsxkg/def#level>",
+    # an AI-use statement without citations
+    "<https://w3id.org/nsxkg/id/statement/11-2022.00/ai-use/advanced/3> "
+    "<https://w3id.org/nsxkg/def#cites>",
+]
+
+
+@pytest.fixture
+def broken_build(tmp_path: Path) -> Path:
+    settings = make_settings(tmp_path)
+    build(settings)
+    graph = settings.build_dir / "graphs" / "framework-11-2022.00.nq"
+    lines = graph.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [line for line in lines if not line.startswith(tuple(PLANTED))]
+    assert len(kept) < len(lines)
+    graph.write_text("".join(kept), encoding="utf-8")
+    return settings.build_dir
+
+
+def test_engines_agree(broken_build: Path) -> None:
+    shapes = make_settings(broken_build.parent).shapes
+    reports = {engine: validate_build(broken_build, shapes, engine)
+               for engine in ("turbo", "pyshacl")}
+    found = {engine: sorted((v.focus, v.shape, v.component, v.path) for v in r.violations)
+             for engine, r in reports.items()}
+    assert found["turbo"] == found["pyshacl"]
+    assert {focus.rsplit("11-2022.00/", 1)[1] for focus, *_ in found["turbo"]} == {
+        "mastery/developing/3", "ai-use/advanced/3"}
+    assert not reports["turbo"].conforms
