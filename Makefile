@@ -14,7 +14,7 @@ endif
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint typecheck graph install clean
+.PHONY: serve test lint typecheck graph install clean browser-deps
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,7 +38,16 @@ lint: $(BIN)/.installed
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy
 
-test: lint typecheck
+# Debian's Chromium and ChromeDriver for the headless browser tests (tests/web/test_browser.py),
+# installed only when missing; Playwright/Selenium cannot download browsers here.
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium chromium-driver; \
+	fi
+
+test: lint typecheck browser-deps
 	$(BIN)/pytest
 
 clean:

@@ -32,7 +32,7 @@ from nsxkg.convert.classifications import (
 )
 from nsxkg.convert.esco import esco_quads
 from nsxkg.convert.framework import framework_graph, framework_quads
-from nsxkg.convert.onet import SourceReport, onet_quads
+from nsxkg.convert.onet import HasRow, Progress, SourceReport, onet_quads
 from nsxkg.errors import InputError
 from nsxkg.frameworks.loader import framework_files, load_framework
 from nsxkg.iris import Iris
@@ -40,9 +40,10 @@ from nsxkg.sources.cip import read_cip_to_onet_soc
 from nsxkg.sources.discover import discover
 from nsxkg.sources.soc import read_definitions
 
-T = TypeVar("T")
+R = TypeVar("R", bound=HasRow)
 
 MANIFEST = "manifest.json"
+ORIGINS = "origins.tsv"  # resource IRI, source file, row: where each source resource came from
 
 
 @dataclass
@@ -127,45 +128,51 @@ def source_outputs(root: Path, iris: Iris, report: SourceReport) -> list[GraphOu
     for esco in found.esco:
         graph = iris.graph("esco", esco.version)
         outputs.append(GraphOutput(graph, f"esco-{esco.version}", _display(esco.directory),
-                                   "source", esco_quads(esco, graph, report.rows)))
+                                   "source", esco_quads(esco, graph, report)))
     if found.soc_definitions:
         graph = iris.graph("soc", "2018")
         outputs.append(GraphOutput(graph, "soc-2018", _display(found.soc_definitions), "source",
                                    _rows_to_quads(graph, soc_dataset(graph),
                                                   read_definitions(found.soc_definitions),
                                                   partial(soc_group, iris), report,
-                                                  "SOC 2018: definitions")))
+                                                  "SOC 2018: definitions",
+                                                  found.soc_definitions)))
     if found.cip_crosswalk:
         graph = iris.graph("cip", "2020")
         outputs.append(GraphOutput(graph, "cip-2020", _display(found.cip_crosswalk), "source",
                                    _rows_to_quads(graph, cip_dataset(graph),
                                                   read_cip_to_onet_soc(found.cip_crosswalk),
                                                   partial(cip_link, iris), report,
-                                                  "CIP 2020 crosswalk")))
+                                                  "CIP 2020 crosswalk", found.cip_crosswalk)))
     return outputs
 
 
-def _rows_to_quads(graph: ox.NamedNode, head: list[Triple], rows: Iterable[T],
-                   convert: Callable[[T], list[Triple]], report: SourceReport,
-                   name: str) -> Iterator[ox.Quad]:
+def _rows_to_quads(graph: ox.NamedNode, head: list[Triple], rows: Iterable[R],
+                   convert: Callable[[R], list[Triple]], report: SourceReport,
+                   name: str, file: Path) -> Iterator[ox.Quad]:
     yield from quads(graph, head)
     count = 0
     for row in rows:
         count += 1
-        yield from quads(graph, convert(row))
-    report.rows[name] = count
+        triples = convert(row)
+        report.origin(triples[0][0], str(file), row.row)
+        report.tick(name, count)
+        yield from quads(graph, triples)
+    report.done(name, count)
 
 
-def build(settings: Settings) -> Manifest:
+def build(settings: Settings, progress: Progress | None = None) -> Manifest:
     outputs = collect(settings)
-    report = SourceReport()
+    report = SourceReport(progress=progress)
     if settings.sources is not None:
         outputs += source_outputs(settings.sources, Iris(settings.base_iri), report)
     target = settings.build_dir
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
-        manifest = write_graphs(outputs, staging, settings.base_iri, report)
+        with (staging / ORIGINS).open("w", encoding="utf-8") as origins:
+            report.origins = origins
+            manifest = write_graphs(outputs, staging, settings.base_iri, report)
         _swap_in(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

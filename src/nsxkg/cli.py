@@ -8,6 +8,7 @@ Exit codes: 0 success (or the graph conforms), 1 the graph does not conform to t
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -66,14 +67,33 @@ def build(frameworks: Path | None, sources: Path | None, build_dir: Path | None,
     from nsxkg.build import build as run_build
 
     cfg = settings(frameworks=frameworks, sources=sources, build_dir=build_dir, base_iri=base_iri)
-    manifest = run_build(cfg)
+    manifest = run_build(cfg, progress=_terminal_progress())
+    if manifest.rows:
+        click.echo("rows read:")
+        for name, rows in manifest.rows.items():
+            click.echo(f"{rows:>10,}  {name}")
+    for absent in manifest.absent:
+        click.echo(f"    absent  {absent}")
+    click.echo("triples per graph:")
     total = 0
     for graph in manifest.graphs:
         click.echo(f"{graph.triples:>10,}  {graph.iri}  ({graph.origin})")
         total += graph.triples
-    for absent in manifest.absent:
-        click.echo(f"    absent  {absent}")
     click.echo(f"{total:>10,}  triples in {len(manifest.graphs)} graphs → {cfg.build_dir}")
+
+
+def _terminal_progress() -> Callable[[str, int], None] | None:
+    """A running count of rows per file on a terminal; nothing in CI or when piped."""
+    if os.environ.get("CI") or not sys.stderr.isatty():
+        return None
+
+    def show(name: str, count: int) -> None:
+        if count < 0:
+            click.echo(f"\r  {name}: {-count:,} rows \u2713\033[K", err=True)
+        else:
+            click.echo(f"\r  {name}: {count:,} rows …\033[K", err=True, nl=False)
+
+    return show
 
 
 @main.command()
@@ -153,6 +173,30 @@ def serve(store_dir: Path | None, host: str | None, port: int | None) -> None:
     app = create_app(cfg)
     click.echo(f"nsxkg serving {cfg.store_dir} at http://{cfg.host}:{cfg.port}/sparql")
     uvicorn.run(app, host=cfg.host, port=cfg.port, log_level="info")
+
+
+@main.command()
+@click.argument("source", type=click.Choice(["onet"]))
+@click.option("--release", required=True, help="Release number, e.g. 29.0.")
+@click.option("--format", "kind", type=click.Choice(["text", "excel"]), default="text",
+              show_default=True, help="Which edition of the release zip to download.")
+@_path_option("--sources", "Directory of source releases; the zip goes to its onet/ folder "
+              "[env NSXKG_SOURCES]")
+@click.option("--base-url", default=None, help="Download address of the release zips "
+              "[env NSXKG_ONET_DOWNLOAD_URL; default the O*NET Resource Center]")
+def fetch(source: str, release: str, kind: str, sources: Path | None,
+          base_url: str | None) -> None:
+    """Download a source release (the O*NET database zip) into the sources directory.
+
+    Resumes an interrupted download, verifies checksums and the zip, and skips a zip already
+    present that matches its .sha256 file.
+    """
+    from nsxkg.fetch import fetch_onet, terminal_progress
+
+    cfg = settings(sources=sources, onet_download_url=base_url)
+    fetched = fetch_onet(release, kind, cfg.sources, cfg.onet_download_url,
+                         progress=terminal_progress(), notify=lambda m: click.echo(m, err=True))
+    click.echo(fetched.summary())
 
 
 @main.command()

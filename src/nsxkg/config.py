@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     port: int = 8000
     query_timeout: float = 5.0
     result_limit: int = 100_000
+    # Web server (issue 4): kill-able SPARQL worker processes, SERVICE allow-list, CORS, licence.
+    pool_size: int = 2
+    service_allow: list[str] = Field(default_factory=list)
+    cors_origins: list[str] = Field(default_factory=lambda: ["*"])
+    dataset_license: str = "https://creativecommons.org/licenses/by/4.0/"
+    # `nsxkg fetch onet`: where the publisher serves the database zips (db_29_0_text.zip, ...).
+    onet_download_url: str = "https://www.onetcenter.org/dl_files/database/"
 
     @field_validator("base_iri")
     @classmethod

@@ -7,7 +7,7 @@ from typing import Literal
 
 import pyoxigraph as ox
 
-Kind = Literal["results", "rdf"]
+Kind = Literal["results", "rdf", "page"]
 
 
 @dataclass(frozen=True)
@@ -16,7 +16,7 @@ class Format:
     media_type: str
     kind: Kind
     extension: str
-    oxigraph: ox.QueryResultsFormat | ox.RdfFormat
+    oxigraph: ox.QueryResultsFormat | ox.RdfFormat | None  # None: rendered by the web pages
     also: tuple[str, ...] = ()  # other media types that ask for the same thing
 
     @property
@@ -47,6 +47,8 @@ FORMATS: tuple[Format, ...] = (
            ("application/xml", "text/xml")),
     Format("trig", "application/trig", "rdf", "trig", RF.TRIG),
     Format("nquads", "application/n-quads", "rdf", "nq", RF.N_QUADS),
+    # People in a browser: the server renders HTML pages (kind "page", never a query result).
+    Format("html", "text/html", "page", "html", None, ("application/xhtml+xml",)),
 )
 
 BY_NAME = {f.name: f for f in FORMATS}

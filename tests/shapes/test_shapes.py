@@ -1,4 +1,4 @@
-"""The SHACL shapes (shapes/nsxkg-shapes.ttl), tested with examples.
+"""The SHACL shapes (shapes/*.ttl, loaded together as the validator does), tested with examples.
 
 tests/data/shapes/valid/*.ttl must conform. Each tests/data/shapes/invalid/*.ttl shows one thing
 wrong and says, in its first comment lines, which result it must produce:
@@ -35,7 +35,7 @@ from nsxkg.frameworks.loader import load_framework
 from nsxkg.iris import Iris
 
 ROOT = Path(__file__).resolve().parents[2]
-SHAPES_FILE = ROOT / "shapes" / "nsxkg-shapes.ttl"
+SHAPES_FILES = sorted((ROOT / "shapes").glob("*.ttl"))
 FRAMEWORK = ROOT / "data" / "frameworks" / "11-2022.00.yaml"
 EXAMPLES = ROOT / "tests" / "data" / "shapes"
 VALID = sorted((EXAMPLES / "valid").glob("*.ttl"))
@@ -110,7 +110,10 @@ def _curie(value: str, path: Path) -> URIRef:
 
 @pytest.fixture(scope="module")
 def shapes() -> Graph:
-    return Graph().parse(SHAPES_FILE, format="turtle")
+    graph = Graph()
+    for path in SHAPES_FILES:
+        graph.parse(path, format="turtle")
+    return graph
 
 
 @pytest.fixture(scope="module", autouse=True)

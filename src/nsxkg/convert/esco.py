@@ -7,9 +7,14 @@ from datetime import UTC
 
 from pyoxigraph import Literal, NamedNode, Quad
 
+from nsxkg.convert.onet import SourceReport
 from nsxkg.convert.terms import Term, en, string
 from nsxkg.namespaces import DCAT, DCTERMS, ESCO, FOAF, NSX, OWL, RDF, SKOS, XSD
 from nsxkg.sources.esco import (
+    BROADER_OCCUPATIONS,
+    CONCEPT_SCHEMES,
+    ISCO_GROUPS,
+    OCCUPATIONS,
     BroaderRelation,
     ConceptScheme,
     EscoOccupation,
@@ -25,22 +30,29 @@ ESCO_ATTRIBUTION = ("ESCO classification v{version}, © European Union, "
                     "(Decision 2011/833/EU), with attribution.")
 
 
-def esco_quads(release: EscoRelease, graph: NamedNode, rows: dict[str, int]) -> Iterator[Quad]:
-    triples: list[tuple[str, Iterator[list[Triple]]]] = [
-        ("occupations", (occupation(o) for o in release.occupations())),
-        ("ISCO groups", (isco_group(g) for g in release.isco_groups())),
-        ("broader relations", (broader(b) for b in release.broader_relations())),
-        ("concept schemes", (concept_scheme(s) for s in release.concept_schemes())),
-    ]
+def esco_quads(release: EscoRelease, graph: NamedNode,
+               report: SourceReport) -> Iterator[Quad]:
     for s, p, o in dataset(release, graph):
         yield Quad(s, p, o, graph)
-    for name, converted in triples:
+    steps: list[tuple[str, str, Iterator[tuple[int, list[Triple]]]]] = [
+        ("occupations", OCCUPATIONS, ((o.row, occupation(o)) for o in release.occupations())),
+        ("ISCO groups", ISCO_GROUPS, ((g.row, isco_group(g)) for g in release.isco_groups())),
+        ("broader relations", BROADER_OCCUPATIONS,
+         ((b.row, broader(b)) for b in release.broader_relations())),
+        ("concept schemes", CONCEPT_SCHEMES,
+         ((c.row, concept_scheme(c)) for c in release.concept_schemes())),
+    ]
+    for name, file_name, converted in steps:
+        label = f"{release.label}: {name}"
+        file = str(release.table(file_name))
         count = 0
-        for batch in converted:
+        for row, triples in converted:
             count += 1
-            for s, p, o in batch:
+            report.origin(triples[0][0], file, row)
+            report.tick(label, count)
+            for s, p, o in triples:
                 yield Quad(s, p, o, graph)
-        rows[f"{release.label}: {name}"] = count
+        report.done(label, count)
 
 
 def dataset(release: EscoRelease, graph: NamedNode) -> list[Triple]:

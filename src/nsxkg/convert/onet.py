@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TypeVar
+from typing import Protocol, TextIO, TypeVar
 
 from pyoxigraph import NamedNode, Quad
 
@@ -17,7 +17,13 @@ from nsxkg.sources import onet_rows as r
 from nsxkg.sources.onet import OnetRelease
 from nsxkg.sources.tabular import AbsentFile, YearMonth
 
-T = TypeVar("T")
+
+class HasRow(Protocol):
+    @property
+    def row(self) -> int: ...
+
+
+R = TypeVar("R", bound=HasRow)
 Triple = tuple[NamedNode, NamedNode, Term]
 
 CC_BY = NamedNode("https://creativecommons.org/licenses/by/4.0/")
@@ -47,10 +53,29 @@ EXTRA_SCALES = {
 
 @dataclass
 class SourceReport:
-    """What a source conversion read: rows per file, and files the release lacks."""
+    """What a source conversion read: rows per file, files the release lacks, and where each
+    resource came from (file and row), so a validation report can point at the row."""
 
     rows: dict[str, int] = field(default_factory=dict)
     absent: list[str] = field(default_factory=list)
+    origins: TextIO | None = None
+    progress: Progress | None = None
+
+    def origin(self, subject: NamedNode, file: str, row: int) -> None:
+        if self.origins is not None:
+            self.origins.write(f"{subject.value}\t{file}\t{row}\n")
+
+    def tick(self, name: str, count: int) -> None:
+        if self.progress is not None and count % 5000 == 0:
+            self.progress(name, count)
+
+    def done(self, name: str, count: int) -> None:
+        self.rows[name] = count
+        if self.progress is not None:
+            self.progress(name, -count)
+
+
+Progress = Callable[[str, int], None]
 
 
 def ym(value: YearMonth) -> Term:
@@ -95,21 +120,26 @@ def onet_quads(release: OnetRelease, iris: Iris, graph: NamedNode,
         except AbsentFile:
             report.absent.append(f"{release.label}: {name}")
             continue
+        label = f"{release.label}: {name}"
+        file = str(release.table(name))
         count = 0
-        for triples in converted:
+        for row, triples in converted:
             count += 1
+            if triples:
+                report.origin(triples[0][0], file, row)
+            report.tick(label, count)
             yield from _quads(graph, triples)
-        report.rows[f"{release.label}: {name}"] = count
+        report.done(label, count)
 
 
-Step = tuple[str, Callable[[], Iterator[Iterable[Triple]]]]
+Step = tuple[str, Callable[[], Iterator[tuple[int, list[Triple]]]]]
 
 
-def _step(name: str, read: Callable[[], Iterable[T]],
-          convert: Callable[[T], Iterable[Triple]]) -> Step:
-    def run() -> Iterator[Iterable[Triple]]:
+def _step(name: str, read: Callable[[], Iterable[R]],
+          convert: Callable[[R], list[Triple]]) -> Step:
+    def run() -> Iterator[tuple[int, list[Triple]]]:
         rows = read()  # raises AbsentFile here, before any row is converted
-        return (convert(row) for row in rows)
+        return ((row.row, convert(row)) for row in rows)
 
     return name, run
 
@@ -119,7 +149,7 @@ def _ratings_of(release: OnetRelease, name: str) -> Callable[[], Iterator[r.Rati
 
 
 def _rating_converter(iris: Iris, rel: str,
-                      family: NamedNode | None) -> Callable[[r.Rating], Iterable[Triple]]:
+                      family: NamedNode | None) -> Callable[[r.Rating], list[Triple]]:
     described: set[str] = set()
 
     def convert(row: r.Rating) -> list[Triple]:

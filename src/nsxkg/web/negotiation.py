@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nsxkg.formats import Format, by_name
+from nsxkg.formats import Format
 
 
 class NotAcceptable(Exception):
@@ -67,9 +67,9 @@ def negotiate(accept: str | None, offered: list[Format], override: str | None = 
     client's order, then the order of ``offered``. Raises NotAcceptable when nothing fits.
     """
     if override:
-        kind = offered[0].kind
-        fmt = by_name(override.strip().lower(), kind)
-        if fmt is None or fmt not in offered:
+        wanted = override.strip().lower()
+        fmt = next((f for f in offered if wanted == f.name or wanted in f.media_types), None)
+        if fmt is None:
             raise UnknownFormat(f"unknown format {override!r}; use one of "
                                 + ", ".join(f.name for f in offered))
         return fmt

@@ -1,91 +1,187 @@
-"""The SPARQL 1.1 Protocol endpoint (query operation; the store is read-only)."""
+"""The SPARQL 1.1 Protocol endpoint: the query operation over a read-only store.
+
+https://www.w3.org/TR/sparql11-protocol/#query-operation — GET, POST form-encoded and POST
+``application/sparql-query``, with ``default-graph-uri`` / ``named-graph-uri``. The query
+runs in a kill-able worker (see workers.py); everything decided from the request alone
+(missing query, update, SERVICE, Accept) is answered before a worker is involved.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
 from urllib.parse import parse_qs
 
 import pyoxigraph as ox
-from fastapi import APIRouter, Query, Request
-from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import PlainTextResponse, Response
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
 
-from nsxkg.errors import QueryError
-from nsxkg.formats import of_kind
-from nsxkg.query import kind_of, run, serialize
-from nsxkg.web.deps import State
-from nsxkg.web.negotiation import NotAcceptable, UnknownFormat, negotiate
+from nsxkg.formats import BY_NAME, Format, Kind, by_name, of_kind
+from nsxkg.namespaces import PREFIXES
+from nsxkg.web.deps import AppState, State
+from nsxkg.web.http import error, etag_for, not_modified, validators, wants_html
+from nsxkg.web.negotiation import NotAcceptable, negotiate
+from nsxkg.web.service_description import service_description
+from nsxkg.web.sparqltext import analyse, disallowed_services
+from nsxkg.web.workers import Job, QueryFailed
 
 router = APIRouter()
 
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
+READ_ONLY = ("this endpoint is read-only: SPARQL Update ({what}) is refused; use the query "
+             "operation (SELECT, ASK, CONSTRUCT, DESCRIBE)")
 
 
-def _error(status: int, message: str) -> Response:
-    return PlainTextResponse(message + "\n", status_code=status, headers={"Vary": "Accept"})
-
-
-@router.get("/sparql")
-async def sparql_get(
-    request: Request,
-    state: State,
-    query: Annotated[str | None, Query(description="A SPARQL 1.1 query")] = None,
-    default_graph_uri: Annotated[list[str], Query(alias="default-graph-uri")] = [],  # noqa: B006
-    named_graph_uri: Annotated[list[str], Query(alias="named-graph-uri")] = [],  # noqa: B006
-    format: Annotated[str | None, Query(description="Override Accept: json, xml, csv, tsv, "
-                                        "turtle, ntriples, jsonld, rdfxml, trig, nquads")] = None,
-) -> Response:
-    if "update" in request.query_params:
-        return _error(403, "SPARQL Update is not allowed: this endpoint is read-only")
-    return await _answer(request, state, query, default_graph_uri, named_graph_uri, format)
+@router.api_route("/sparql", methods=["GET", "HEAD"])
+async def sparql_get(request: Request, state: State) -> Response:
+    params = parse_qs(request.url.query, keep_blank_values=True)
+    if "update" in params:
+        return error(request, 403, READ_ONLY.format(what="update parameter"))
+    if "query" not in params:
+        if params.keys() - {"format"}:
+            return error(request, 400, "missing query: pass the SPARQL query as the `query` "
+                                       "parameter")
+        return _service_description(request, state, _single(params.get("format")))
+    return await _answer(request, state, params)
 
 
 @router.post("/sparql")
 async def sparql_post(request: Request, state: State) -> Response:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = await request.body()
-    params = {k: v for k, v in parse_qs(request.url.query).items()}
+    params = parse_qs(request.url.query, keep_blank_values=True)
     if content_type == FORM:
-        params.update(parse_qs(body.decode("utf-8"), keep_blank_values=True))
-        query = _single(params.get("query"))
+        try:
+            form = parse_qs(body.decode("utf-8"), keep_blank_values=True)
+        except UnicodeDecodeError:
+            return error(request, 400, "the form body is not UTF-8")
+        for key, values in form.items():
+            params.setdefault(key, []).extend(values)
     elif content_type == SPARQL_QUERY:
-        query = body.decode("utf-8")
+        if "query" in params:
+            return error(request, 400, "send the query either in the body or as a parameter, "
+                                       "not both")
+        try:
+            params["query"] = [body.decode("utf-8")]
+        except UnicodeDecodeError:
+            return error(request, 400, "the query body is not UTF-8")
+    elif not content_type and not body:
+        return error(request, 400, "missing query: POST it form-encoded as `query`, or as "
+                                   f"the body with Content-Type {SPARQL_QUERY}")
     elif content_type == SPARQL_UPDATE:
-        return _error(403, "SPARQL Update is not allowed: this endpoint is read-only")
+        return error(request, 403, READ_ONLY.format(what=SPARQL_UPDATE))
     else:
-        return _error(415, f"unsupported Content-Type {content_type or '(none)'!r}; send "
-                           f"{FORM} or {SPARQL_QUERY}")
+        return error(request, 415, f"unsupported Content-Type {content_type or '(none)'!r}; "
+                                   f"send {FORM} or {SPARQL_QUERY}")
     if "update" in params:
-        return _error(403, "SPARQL Update is not allowed: this endpoint is read-only")
-    return await _answer(request, state, query, params.get("default-graph-uri", []),
-                         params.get("named-graph-uri", []), _single(params.get("format")))
+        return error(request, 403, READ_ONLY.format(what="update parameter"))
+    return await _answer(request, state, params)
 
 
 def _single(values: list[str] | None) -> str | None:
     return values[-1] if values else None
 
 
-async def _answer(request: Request, state: State, query: str | None,
-                  default_graphs: list[str], named_graphs: list[str],
-                  format: str | None) -> Response:
-    if query is None or not query.strip():
-        return _error(400, "missing query: pass the SPARQL query as the `query` parameter")
+# What clients put in `format` beyond our names and media types: SPARQLWrapper sends
+# format=xml / json for every query form (meaning RDF/XML and JSON-LD for graphs), others
+# use file extensions.
+ALIASES: dict[Kind, dict[str, str]] = {
+    "rdf": {"xml": "rdfxml", "rdf": "rdfxml", "json": "jsonld", "json-ld": "jsonld",
+            "ttl": "turtle", "nt": "ntriples", "n-triples": "ntriples", "nq": "nquads"},
+    "results": {"srj": "json", "srx": "xml"},
+    "page": {},
+}
+
+
+def _negotiate_kind(request: Request, kind: Kind, override: str | None) -> Format | None:
+    """This kind's format for the request, or None if the client takes none of them."""
+    if override:
+        name = override.strip().lower()
+        return by_name(ALIASES[kind].get(name, name), kind)
     try:
-        result = await run_in_threadpool(
-            run, state.store, query,
-            default_graph=[ox.NamedNode(g) for g in default_graphs] or None,
-            named_graphs=[ox.NamedNode(g) for g in named_graphs] or None)
-    except QueryError as err:
-        return _error(400, str(err))
-    except ValueError as err:  # a malformed graph IRI
-        return _error(400, f"bad graph IRI: {err}")
+        return negotiate(request.headers.get("accept"), of_kind(kind))
+    except NotAcceptable:
+        return None
+
+
+async def _answer(request: Request, state: AppState, params: dict[str, list[str]]) -> Response:
+    queries = params.get("query", [])
+    if len(queries) > 1:
+        return error(request, 400, "more than one `query` parameter; send exactly one")
+    query = queries[0] if queries else ""
+    if not query.strip():
+        return error(request, 400, "missing query: the `query` parameter is empty")
+    analysis = analyse(query)
+    if analysis.update:
+        return error(request, 403, READ_ONLY.format(what=analysis.update))
+    refused = disallowed_services(analysis, state.settings.service_allow)
+    if refused:
+        allowed = ", ".join(f"<{iri}>" for iri in state.settings.service_allow) or "none"
+        described = {"?variable": "a variable endpoint",
+                     "?unreadable": "an endpoint in text that could not be read"}
+        return error(request, 403, "SERVICE to " + ", ".join(
+            described.get(iri, f"<{iri}>") for iri in refused)
+            + f" is not allowed on this endpoint (allowed: {allowed})")
+
+    override = _single(params.get("format"))
+    kinds: tuple[Kind, ...] = (("rdf",) if analysis.form in ("CONSTRUCT", "DESCRIBE") else
+                               ("results",) if analysis.form in ("SELECT", "ASK") else
+                               ("results", "rdf"))
+    chosen = {kind: _negotiate_kind(request, kind, override) for kind in kinds}
+    if override and not any(chosen.values()):
+        names = ", ".join(f.name for k in kinds for f in of_kind(k))
+        return error(request, 400, f"unknown format {override!r} for this query; use one of "
+                                   f"{names}")
+    if analysis.form is not None and not any(chosen.values()):
+        offered = ", ".join(f.media_type for k in kinds for f in of_kind(k))
+        return error(request, 406, f"none of the media types in Accept can be produced for "
+                                   f"this query; available: {offered}")
+    results_fmt, rdf_fmt = chosen.get("results"), chosen.get("rdf")
+    default_graphs = tuple(params.get("default-graph-uri", []))
+    named_graphs = tuple(params.get("named-graph-uri", []))
+    for graph in (*default_graphs, *named_graphs):
+        try:
+            ox.NamedNode(graph)
+        except ValueError as err:
+            return error(request, 400, f"bad graph IRI {graph!r}: {err}")
+
+    etag = etag_for(state, query, "|".join(default_graphs), "|".join(named_graphs),
+                    results_fmt.name if results_fmt else "", rdf_fmt.name if rdf_fmt else "")
+    cached = not_modified(request, state, etag)
+    if cached is not None:
+        return cached
+    job = Job(query=query, results_format=results_fmt.name if results_fmt else None,
+              rdf_format=rdf_fmt.name if rdf_fmt else None, default_graphs=default_graphs,
+              named_graphs=named_graphs, limit=state.settings.result_limit)
     try:
-        fmt = negotiate(request.headers.get("accept"), of_kind(kind_of(result)), format)  # type: ignore[arg-type]
-    except NotAcceptable as err:
-        return _error(406, str(err))
-    except UnknownFormat as err:
-        return _error(400, str(err))
-    body = await run_in_threadpool(serialize, result, fmt)
-    return Response(body, media_type=fmt.content_type, headers={"Vary": "Accept"})
+        answer = await state.pool.run(job)
+    except QueryFailed as err:
+        headers = {"Retry-After": "5"} if err.status == 503 else None
+        return error(request, err.status, str(err), headers=headers)
+    fmt = BY_NAME[answer.format]
+    headers = validators(state, etag)
+    headers["X-Result-Count"] = str(answer.count)
+    return Response(answer.body, media_type=fmt.content_type, headers=headers)
+
+
+def _service_description(request: Request, state: AppState, override: str | None) -> Response:
+    if not override and wants_html(request):
+        # A person opening /sparql in a browser gets the query page.
+        from nsxkg.web.pages import query_page
+
+        return query_page(request, state)
+    fmt = _negotiate_kind(request, "rdf", override)
+    if fmt is None:
+        if override:
+            return error(request, 400, f"unknown format {override!r}")
+        return error(request, 406, "the service description is RDF; available: " +
+                     ", ".join(f.media_type for f in of_kind("rdf")))
+    etag = etag_for(state, "service-description", fmt.name, str(request.base_url))
+    cached = not_modified(request, state, etag)
+    if cached is not None:
+        return cached
+    assert isinstance(fmt.oxigraph, ox.RdfFormat)
+    triples = service_description(state, str(request.base_url) + "sparql")
+    prefixes = PREFIXES if fmt.name in ("turtle", "trig") else None
+    body = ox.serialize(triples, format=fmt.oxigraph, prefixes=prefixes) or b""
+    return Response(body, media_type=fmt.content_type, headers=validators(state, etag))

@@ -68,3 +68,33 @@ def test_format_parameter_overrides_accept(override: str, expected: str) -> None
 def test_unknown_format_parameter() -> None:
     with pytest.raises(UnknownFormat):
         negotiate(None, RESULTS, "turtle")
+
+
+# -- linked-data documents: RDF for data clients, HTML for browsers -----------------------
+
+from nsxkg.web.linked_data import DOCUMENT_FORMATS  # noqa: E402
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
+
+
+@pytest.mark.parametrize(("accept", "expected"), [
+    (None, "text/turtle"),
+    ("*/*", "text/turtle"),
+    (BROWSER, "text/html"),
+    ("text/html", "text/html"),
+    ("application/xhtml+xml", "text/html"),
+    ("application/ld+json", "application/ld+json"),
+    ("application/rdf+xml", "application/rdf+xml"),
+    ("application/n-triples", "application/n-triples"),
+    ("text/*", "text/turtle"),
+    ("text/html;q=0.5, text/turtle;q=0.6", "text/turtle"),
+    ("text/turtle;q=0.1, text/html", "text/html"),
+    ("application/*;q=0.9, text/html;q=0.2", "application/n-triples"),
+])
+def test_document_accept(accept: str | None, expected: str) -> None:
+    assert negotiate(accept, DOCUMENT_FORMATS).media_type == expected
+
+
+def test_document_not_acceptable() -> None:
+    with pytest.raises(NotAcceptable):
+        negotiate("application/pdf, image/*", DOCUMENT_FORMATS)

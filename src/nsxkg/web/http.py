@@ -1,0 +1,75 @@
+"""Small HTTP helpers shared by the routers: errors, validators (ETag, Last-Modified), HTML."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import PlainTextResponse, Response
+
+from nsxkg.web.deps import AppState
+from nsxkg.web.negotiation import parse_accept
+
+VARY = "Accept"
+
+
+def wants_html(request: Request) -> bool:
+    """True when the client names text/html at least as high as anything else (a browser)."""
+    ranges = parse_accept(request.headers.get("accept"))
+    html = max((r.q for r in ranges if (r.type, r.subtype) in
+                {("text", "html"), ("application", "xhtml+xml")}), default=0.0)
+    others = max((r.q for r in ranges if (r.type, r.subtype) not in
+                  {("text", "html"), ("application", "xhtml+xml"), ("*", "*")}), default=0.0)
+    return html > 0 and html >= others
+
+
+def error(request: Request, status: int, message: str, *,
+          headers: dict[str, str] | None = None) -> Response:
+    """A clear message: an HTML page for browsers, plain text for everyone else."""
+    all_headers = {"Vary": VARY, **(headers or {})}
+    if wants_html(request):
+        state: AppState = request.app.state.nsxkg
+        return state.templates.TemplateResponse(
+            request, "error.html", {"status": status, "message": message},
+            status_code=status, headers=all_headers)
+    return PlainTextResponse(message + "\n", status_code=status, headers=all_headers)
+
+
+def etag_for(state: AppState, *parts: str) -> str:
+    digest = hashlib.sha256("\x1f".join((state.etag_seed, *parts)).encode("utf-8"))
+    return f'"{digest.hexdigest()[:32]}"'
+
+
+def validators(state: AppState, etag: str) -> dict[str, str]:
+    return {"ETag": etag, "Last-Modified": format_datetime(state.last_modified, usegmt=True),
+            "Vary": VARY}
+
+
+def not_modified(request: Request, state: AppState, etag: str) -> Response | None:
+    """A 304 when the client already holds this representation (RFC 9110 §13.1)."""
+    headers = validators(state, etag)
+    match = request.headers.get("if-none-match")
+    if match is not None:
+        tags = {t.strip().removeprefix("W/") for t in match.split(",")}
+        if "*" in tags or etag in tags:
+            return Response(status_code=304, headers=headers)
+        return None
+    since = request.headers.get("if-modified-since")
+    if since and request.method in ("GET", "HEAD"):
+        try:
+            when: datetime = parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is not None and state.last_modified <= when:
+            return Response(status_code=304, headers=headers)
+    return None
+
+
+def page(request: Request, template: str, context: dict[str, Any], *,
+         status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    state: AppState = request.app.state.nsxkg
+    return state.templates.TemplateResponse(request, template, context, status_code=status,
+                                            headers={"Vary": VARY, **(headers or {})})

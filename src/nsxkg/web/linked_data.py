@@ -1,0 +1,174 @@
+"""Linked data: every IRI minted under the base dereferences on this server.
+
+URL layout (whatever host the server runs on, paths map onto the configured base IRI):
+
+* ``/id/{path}``  the resource ``{base}id/{path}``: ``303 See Other`` to ``/doc/{path}``.
+* ``/doc/{path}`` its description, negotiated (Turtle, N-Triples, JSON-LD, RDF/XML, HTML;
+  ``Vary: Accept``); ``/doc/{path}.ttl|.nt|.jsonld|.rdf|.html`` picks one explicitly.
+* ``/def``        the ontology (``https://w3id.org/nsxkg/def#``): 303 to ``/def.ttl``,
+  ``/def.html``, … by Accept.
+* ``/graph/{name}`` a named graph: 303 to its Turtle dump.
+* ``/context.jsonld`` the JSON-LD context the JSON-LD documents refer to.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from nsxkg.formats import BY_NAME, Format
+from nsxkg.namespaces import NSX, PREFIXES
+from nsxkg.web.deps import AppState, State
+from nsxkg.web.describe import context_document, describe, exists, to_jsonld
+from nsxkg.web.http import error, etag_for, not_modified, validators
+from nsxkg.web.negotiation import NotAcceptable, UnknownFormat, negotiate
+
+router = APIRouter()
+
+# Order matters: on Accept: */* (curl, most RDF libraries) the data wins over the page.
+DOCUMENT_FORMATS: list[Format] = [BY_NAME[n] for n in
+                                  ("turtle", "ntriples", "jsonld", "rdfxml", "html")]
+SUFFIXES = {f".{f.extension}": f for f in DOCUMENT_FORMATS}
+ONTOLOGY = NSX.iri.rstrip("#")
+
+
+def _raw_tail(request: Request, prefix: str) -> str:
+    # The raw (still percent-encoded) path, so the IRI is rebuilt exactly as it was minted.
+    raw = request.scope.get("raw_path") or request.url.path.encode()
+    return raw.decode("latin-1").split("?", 1)[0][len(prefix):]
+
+
+def _see_other(location: str) -> Response:
+    return RedirectResponse(location, status_code=303, headers={"Vary": "Accept"})
+
+
+@router.api_route("/id/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
+def resource(request: Request, state: State) -> Response:
+    tail = _raw_tail(request, "/id/")
+    if not tail or not exists(state.store, state.settings.base_iri + "id/" + tail):
+        return error(request, 404, f"no resource <{state.settings.base_iri}id/{tail}> in "
+                                   f"this knowledge graph")
+    return _see_other(f"/doc/{tail}")
+
+
+@router.api_route("/doc/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
+def document(request: Request, state: State) -> Response:
+    tail = _raw_tail(request, "/doc/")
+    base = state.settings.base_iri + "id/"
+    explicit: Format | None = None
+    if tail and not exists(state.store, base + tail):
+        stem, dot, ext = tail.rpartition(".")
+        explicit = SUFFIXES.get(f".{ext}") if dot else None
+        if explicit is None or not exists(state.store, base + stem):
+            return error(request, 404, f"no resource <{base}{tail}> in this knowledge graph")
+        tail = stem
+    if not tail:
+        return error(request, 404, "no resource here; try /id/occupation/11-2022.00")
+    iri = base + tail
+    return _negotiated(request, state, iri, f"/doc/{tail}", explicit,
+                       lambda: describe(state.store, iri))
+
+
+@router.api_route("/def", methods=["GET", "HEAD"], include_in_schema=False)
+def ontology(request: Request, state: State) -> Response:
+    try:
+        fmt = negotiate(request.headers.get("accept"), DOCUMENT_FORMATS)
+    except NotAcceptable as err:
+        return error(request, 406, str(err))
+    return _see_other(f"/def.{fmt.extension}")
+
+
+@router.api_route("/def.{ext}", methods=["GET", "HEAD"], include_in_schema=False)
+def ontology_document(ext: str, request: Request, state: State) -> Response:
+    fmt = SUFFIXES.get(f".{ext}")
+    if fmt is None:
+        return error(request, 404, f"no ontology document /def.{ext}; try /def.ttl")
+    return _negotiated(request, state, ONTOLOGY, "/def", fmt,
+                       lambda: ontology_triples(state))
+
+
+@router.get("/context.jsonld", include_in_schema=False)
+def context(request: Request, state: State) -> Response:
+    body = json.dumps(context_document(state.settings.base_iri), indent=1).encode()
+    return Response(body, media_type="application/ld+json",
+                    headers={"Access-Control-Allow-Origin": "*", "Cache-Control": "max-age=86400"})
+
+
+@router.api_route("/graph/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
+def named_graph(request: Request, state: State) -> Response:
+    iri = state.settings.base_iri + "graph/" + _raw_tail(request, "/graph/")
+    for graph in _graphs(state):
+        if graph["iri"] == iri:
+            return _see_other(f"/dumps/{dump_name(graph)}.ttl")
+    return error(request, 404, f"no named graph <{iri}> in this knowledge graph")
+
+
+def _graphs(state: AppState) -> list[dict[str, str]]:
+    graphs = state.build.manifest.get("graphs", [])
+    return [dict(g) for g in graphs] if isinstance(graphs, list) else []
+
+
+def dump_name(graph: dict[str, str]) -> str:
+    """graphs/framework-11-2022.00.nq -> framework-11-2022.00"""
+    return str(graph["file"]).rsplit("/", 1)[-1].removesuffix(".nq")
+
+
+def ontology_triples(state: AppState) -> list[ox.Triple]:
+    cached = state.cache.get("ontology")
+    if cached is None:
+        graphs = [ox.NamedNode(g["iri"]) for g in _graphs(state) if g.get("kind") == "ontology"]
+        seen: dict[ox.Triple, None] = {}
+        for graph in graphs:
+            for quad in state.store.quads_for_pattern(None, None, None, graph):
+                seen[quad.triple] = None
+        cached = state.cache["ontology"] = list(seen)
+    result: list[ox.Triple] = cached
+    return result
+
+
+def _negotiated(request: Request, state: AppState, iri: str, doc_path: str,
+                explicit: Format | None,
+                triples_of: Callable[[], list[ox.Triple]]) -> Response:
+    if explicit is None:
+        try:
+            fmt = negotiate(request.headers.get("accept"), DOCUMENT_FORMATS,
+                            request.query_params.get("format"))
+        except NotAcceptable as err:
+            return error(request, 406, str(err))
+        except UnknownFormat as err:
+            return error(request, 400, str(err))
+    else:
+        fmt = explicit
+    etag = etag_for(state, "doc", iri, fmt.name)
+    cached = not_modified(request, state, etag)
+    if cached is not None:
+        return cached
+    headers = validators(state, etag)
+    headers["Content-Location"] = f"{doc_path}.{fmt.extension}"
+    headers["Link"] = ", ".join(
+        f'<{doc_path}.{f.extension}>; rel="alternate"; type="{f.media_type}"'
+        for f in DOCUMENT_FORMATS if f is not fmt)
+    if fmt.name == "html":
+        from nsxkg.web.pages import resource_page
+
+        response = resource_page(request, state, iri, triples_of(), doc_path)
+        response.headers.update(headers)
+        return response
+    context_url = str(request.base_url) + "context.jsonld"
+
+    def serialise() -> bytes:
+        triples = triples_of()
+        if fmt.name == "jsonld":
+            return to_jsonld(triples, context_url, state.settings.base_iri)
+        assert isinstance(fmt.oxigraph, ox.RdfFormat)
+        prefixes = dict(PREFIXES, id=state.settings.base_iri + "id/") \
+            if fmt.name == "turtle" else None
+        return ox.serialize(triples, format=fmt.oxigraph, prefixes=prefixes) or b""
+
+    key = (iri, fmt.name, context_url if fmt.name == "jsonld" else "")
+    body = state.memo("documents", key, serialise)
+    return Response(body, media_type=fmt.content_type, headers=headers)

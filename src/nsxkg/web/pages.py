@@ -1,0 +1,247 @@
+"""Server-rendered pages for people: home, search, resource pages and the query page.
+
+Templates autoescape everything; search terms go to the in-memory label index, never into
+SPARQL; IRIs from paths are bound as terms (see views.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from nsxkg.namespaces import NSX, PREFIXES, RDF, SKOS
+from nsxkg.web import views
+from nsxkg.web.deps import AppState, State
+from nsxkg.web.describe import LABELS
+from nsxkg.web.http import page
+from nsxkg.web.workers import Job, QueryFailed
+
+router = APIRouter(include_in_schema=False)
+
+RDF_LINKS = (("Turtle", "ttl"), ("N-Triples", "nt"), ("JSON-LD", "jsonld"), ("RDF/XML", "rdf"))
+BUILTIN_EXAMPLES: tuple[tuple[str, str], ...] = (
+    ("Mastery statements of Sales Managers, by level", """PREFIX nsx: <https://w3id.org/nsxkg/def#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?level ?role ?pos ?focus ?text WHERE {
+  ?s a nsx:MasteryStatement ;
+     nsx:occupation <https://w3id.org/nsxkg/id/occupation/11-2022.00> ;
+     nsx:level ?l ; nsx:position ?pos ; dcterms:title ?focus ; nsx:statementText ?text .
+  ?l skos:prefLabel ?level ; nsx:rank ?rank ; nsx:roleLabel ?role .
+} ORDER BY ?rank ?pos"""),
+    ("Sources and how often they are cited", """PREFIX nsx: <https://w3id.org/nsxkg/def#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?source ?label (COUNT(?st) AS ?citations) WHERE {
+  ?source a nsx:Source ; skos:prefLabel ?label .
+  OPTIONAL { ?st nsx:cites ?source }
+} GROUP BY ?source ?label ORDER BY DESC(?citations)"""),
+    ("Classes and their instance counts", """SELECT ?class (COUNT(DISTINCT ?s) AS ?n)
+WHERE { ?s a ?class } GROUP BY ?class ORDER BY DESC(?n)"""),
+    ("Describe the Sales Managers occupation (a graph)", """PREFIX id: <https://w3id.org/nsxkg/id/>
+CONSTRUCT { ?s ?p ?o } WHERE { BIND(id:occupation\\/11-2022.00 AS ?s) ?s ?p ?o }"""),
+)
+
+
+def local_href(iri: str, state: AppState) -> str:
+    """Where a page links for an IRI: this server's page for ours, the IRI itself otherwise."""
+    base = state.settings.base_iri
+    if iri.startswith(base + "id/"):
+        return "/doc/" + iri[len(base) + 3:]
+    if iri.startswith(NSX.iri):
+        return "/def.html#" + iri[len(NSX.iri):]
+    return iri
+
+
+def short(iri: str) -> str:
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns) and len(iri) > len(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return iri
+
+
+def _env(state: AppState) -> dict[str, Any]:
+    return {"href": lambda iri: local_href(iri, state), "short": short}
+
+
+@router.api_route("/", methods=["GET", "HEAD"])
+def home(request: Request, state: State) -> Response:
+    stats = state.cache.get("stats")
+    if stats is None:
+        stats = state.cache["stats"] = {**views.stats(state.store),
+                                        "triples": state.build.quads,
+                                        "frameworks_list": views.frameworks(state.store)}
+    # The home page's data is the dataset description.
+    rdf_links = [(name, f"/.well-known/void?format={fmt}") for name, fmt in
+                 (("Turtle", "turtle"), ("N-Triples", "ntriples"), ("JSON-LD", "jsonld"),
+                  ("RDF/XML", "rdfxml"))]
+    return page(request, "home.html", {"stats": stats, "rdf_links": rdf_links, **_env(state)})
+
+
+@router.api_route("/search", methods=["GET", "HEAD"])
+def search(request: Request, state: State, q: str = "") -> Response:
+    hits = state.index.search(q, limit=50)
+    return page(request, "search.html", {"q": q, "hits": hits, **_env(state)})
+
+
+@router.api_route("/api/search", methods=["GET", "HEAD"])
+def search_api(state: State, q: str = "", limit: int = Query(8, ge=1, le=50)) -> Response:
+    hits = state.index.search(q, limit=limit)
+    return JSONResponse([{"label": h.label, "name": h.name, "kind": h.kind, "iri": h.iri,
+                          "href": local_href(h.iri, state)} for h in hits])
+
+
+def examples(state: AppState) -> list[tuple[str, str]]:
+    """Example queries: the project's queries/examples/*.rq, else a built-in few."""
+    found: list[tuple[str, str]] = []
+    folder = Path(state.settings.queries) / "examples"
+    if folder.is_dir():
+        for path in sorted(folder.glob("*.rq")):
+            text = path.read_text(encoding="utf-8")
+            first = text.splitlines()[0] if text else ""
+            title = first.lstrip("# ").strip() if first.startswith("#") else path.stem
+            found.append((title, text))
+    return found or list(BUILTIN_EXAMPLES)
+
+
+@dataclass
+class Table:
+    variables: list[str]
+    rows: list[list[tuple[str, str | None]]]  # (text, href)
+
+
+def query_page(request: Request, state: AppState, query: str = "",
+               table: Table | None = None, graph_text: str | None = None,
+               problem: str | None = None, status: int = 200) -> Response:
+    shown = query or examples(state)[0][1]
+    downloads = []
+    if query:
+        for name, label in (("csv", "CSV"), ("tsv", "TSV"), ("json", "JSON"), ("xml", "XML"),
+                            ("turtle", "Turtle"), ("ntriples", "N-Triples"),
+                            ("jsonld", "JSON-LD")):
+            kind_ok = (name in ("turtle", "ntriples", "jsonld")) == (graph_text is not None)
+            if kind_ok:
+                downloads.append((label, "/sparql?" + urlencode({"query": query,
+                                                                  "format": name})))
+    return page(request, "query.html", {"query": shown, "examples": examples(state),
+                                        "table": table, "graph_text": graph_text,
+                                        "problem": problem, "downloads": downloads,
+                                        "limit": state.settings.result_limit,
+                                        "base": state.settings.base_iri + "id/",
+                                        "timeout": state.settings.query_timeout},
+                status=status)
+
+
+@router.api_route("/query", methods=["GET", "HEAD"])
+async def query_form(request: Request, state: State, query: str = "") -> Response:
+    """The query page; with ?query= it also runs it (for browsers without JavaScript)."""
+    if not query.strip():
+        return query_page(request, state)
+    job = Job(query=query, results_format="json", rdf_format="turtle",
+              limit=state.settings.result_limit)
+    try:
+        answer = await state.pool.run(job)
+    except QueryFailed as err:
+        return query_page(request, state, query, problem=str(err), status=err.status)
+    if answer.format == "turtle":
+        return query_page(request, state, query, graph_text=answer.body.decode("utf-8"))
+    parsed = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
+    if isinstance(parsed, ox.QueryBoolean):
+        table = Table(["result"], [[("true" if bool(parsed) else "false", None)]])
+    else:
+        variables = [v.value for v in parsed.variables]
+        rows = []
+        for sol in parsed:
+            cells: list[tuple[str, str | None]] = []
+            for name in variables:
+                term = sol[name]
+                if isinstance(term, ox.NamedNode):
+                    cells.append((short(term.value), local_href(term.value, state)))
+                else:
+                    cells.append(("" if term is None else term.value, None))
+            rows.append(cells)
+        table = Table(variables, rows)
+    return query_page(request, state, query, table=table)
+
+
+# -- resource pages -----------------------------------------------------------------------
+
+def _labels(triples: list[ox.Triple]) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for prop in LABELS:  # the first label property found wins, in LABELS order
+        for t in triples:
+            if t.predicate == prop and isinstance(t.object, ox.Literal):
+                labels.setdefault(t.subject.value, t.object.value)  # type: ignore[union-attr]
+    return labels
+
+
+def resource_page(request: Request, state: AppState, iri: str, triples: list[ox.Triple],
+                  doc_path: str) -> Response:
+    labels = _labels(triples)
+    node = ox.NamedNode(iri)
+    types = [t.object.value for t in triples if t.subject == node and t.predicate == RDF.type
+             and isinstance(t.object, ox.NamedNode)]
+    rdf_links = [(name, f"{doc_path}.{ext}") for name, ext in RDF_LINKS]
+    context: dict[str, Any] = {"iri": iri, "label": labels.get(iri, short(iri)),
+                               "types": types, "rdf_links": rdf_links, **_env(state)}
+    if NSX.Occupation.value in types:
+        view = state.memo("occupation-views", iri, lambda: views.occupation(
+            state.store, iri, state.settings.base_iri), limit=256)
+        if view is not None:
+            return page(request, "occupation.html", {**context, "o": view})
+    if iri == NSX.iri.rstrip("#"):
+        return page(request, "ontology.html", {**context, **_ontology(triples)})
+
+    def cell(term: object) -> dict[str, Any]:
+        if isinstance(term, ox.NamedNode):
+            return {"text": labels.get(term.value) or short(term.value),
+                    "href": local_href(term.value, state), "iri": term.value}
+        if isinstance(term, ox.Literal):
+            return {"text": term.value, "lang": term.language,
+                    "datatype": short(term.datatype.value) if not term.language else None}
+        return {"text": str(term)}
+
+    facts = [(cell(t.predicate), cell(t.object)) for t in triples
+             if t.subject == node and t.predicate != RDF.type]
+    facts.sort(key=lambda f: (f[0]["text"], f[1]["text"]))
+    # Ratings are listed by the occupations they rate (below), not one link per rating.
+    incoming = [(cell(t.subject), cell(t.predicate)) for t in triples
+                if t.object == node and t.predicate != NSX.element]
+    incoming.sort(key=lambda f: (f[1]["text"], f[0]["text"]))
+    rated = views.rated_in(state.store, iri, state.settings.base_iri) \
+        if any(t.object == node and t.predicate == NSX.element for t in triples) else []
+    cites = [cell(t.object) for t in triples if t.subject == node and t.predicate == NSX.cites]
+    chips = {c["iri"]: c for c in cites}
+    for t in triples:  # chip text is the source's citation label
+        if t.predicate == NSX.citationLabel and t.subject.value in chips:  # type: ignore[union-attr]
+            chips[t.subject.value]["text"] = t.object.value  # type: ignore[union-attr]
+    text = next((t.object.value for t in triples if t.subject == node
+                 and t.predicate == NSX.statementText and isinstance(t.object, ox.Literal)),
+                None)
+    return page(request, "resource.html", {
+        **context, "facts": facts, "incoming": incoming, "chips": list(chips.values()),
+        "rated": rated,
+        "statement_text": text, "type_labels": [(short(t), local_href(t, state)) for t in types
+                                                if t != SKOS.Concept.value]})
+
+
+def _ontology(triples: list[ox.Triple]) -> dict[str, Any]:
+    terms: dict[str, dict[str, str]] = {}
+    for t in triples:
+        subject = t.subject.value  # type: ignore[union-attr]
+        if not subject.startswith(NSX.iri):
+            continue
+        entry = terms.setdefault(subject, {"name": subject[len(NSX.iri):], "iri": subject})
+        if t.predicate == RDF.type and isinstance(t.object, ox.NamedNode):
+            entry.setdefault("kind", "class" if t.object.value.endswith("Class") else "property")
+        elif isinstance(t.object, ox.Literal) and t.predicate.value.endswith(
+                ("#label", "#comment", "#definition", "#prefLabel")):
+            entry.setdefault(t.predicate.value.rsplit("#", 1)[1], t.object.value)
+    ordered = sorted(terms.values(), key=lambda e: e["name"].casefold())
+    return {"classes": [e for e in ordered if e.get("kind") == "class"],
+            "properties": [e for e in ordered if e.get("kind") == "property"]}
