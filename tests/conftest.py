@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import pyoxigraph as ox
 import pytest
 
 from nsxkg.build import build
 from nsxkg.store import load, open_store
 from nsxkg.validate import validate_build
-from support import Loaded, make_settings
+from support import FullBuild, Loaded, locate_sources, make_settings
 
 
 @pytest.fixture(scope="session")
@@ -22,3 +23,16 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loaded]:
     load(settings.build_dir, settings.store_dir)
     store, info = open_store(settings.store_dir)
     yield Loaded(settings, manifest, store, info)
+
+
+@pytest.fixture(scope="session")
+def full_build(tmp_path_factory: pytest.TempPathFactory) -> FullBuild:
+    sources = locate_sources()
+    if sources is None:
+        pytest.skip("NSXKG_SOURCES is not set; point it at the source-release mirror")
+    settings = make_settings(tmp_path_factory.mktemp("full"), sources=sources)
+    manifest = build(settings)
+    store = ox.Store()
+    for path in manifest.graph_files(settings.build_dir):
+        store.bulk_load(path=path, format=ox.RdfFormat.N_QUADS)
+    return FullBuild(settings, manifest, store)

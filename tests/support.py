@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,3 +65,19 @@ def _py(term: object) -> object:
     if isinstance(term, ox.Literal):
         return term
     return term.value  # type: ignore[attr-defined]
+
+
+def locate_sources() -> Path | None:
+    """The source-release mirror named by NSXKG_SOURCES, or None when unset or missing."""
+    value = os.environ.get("NSXKG_SOURCES", "").strip()
+    path = Path(value).expanduser() if value else None
+    return path if path is not None and path.is_dir() else None
+
+
+@dataclass
+class FullBuild:
+    """Every source release in NSXKG_SOURCES built once per session, in an in-memory store."""
+
+    settings: Settings
+    manifest: Manifest
+    store: ox.Store

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
-from nsxkg.build import Manifest, build
-from support import PREFIXES, make_settings
+from nsxkg.build import Manifest
+from support import PREFIXES, FullBuild
 
 pytestmark = pytest.mark.sources
 
@@ -20,14 +19,8 @@ IMPORTANCE = "<https://w3id.org/nsxkg/id/onet-scale/IM>"
 
 
 @pytest.fixture(scope="module")
-def full(sources_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
-        tuple[Manifest, ox.Store]]:
-    settings = make_settings(tmp_path_factory.mktemp("full"), sources=sources_dir)
-    manifest = build(settings)
-    store = ox.Store()
-    for path in manifest.graph_files(settings.build_dir):
-        store.bulk_load(path=path, format=ox.RdfFormat.N_QUADS)
-    yield manifest, store
+def full(full_build: FullBuild) -> tuple[Manifest, ox.Store]:
+    return full_build.manifest, full_build.store
 
 
 def count(store: ox.Store, pattern: str, graph: str | None = None) -> int:
