@@ -164,7 +164,7 @@ def query(source: Any, store_dir: Path | None, fmt: str) -> None:
 @click.option("--host", default=None, help="Interface to listen on [env NSXKG_HOST; 127.0.0.1]")
 @click.option("--port", type=int, default=None, help="Port [env NSXKG_PORT; 8000]")
 def serve(store_dir: Path | None, host: str | None, port: int | None) -> None:
-    """Serve the loaded store: SPARQL endpoint at /sparql."""
+    """Serve the loaded store: SPARQL at /sparql, linked data at /id/… and /doc/…, pages at /."""
     import uvicorn
 
     from nsxkg.web.app import create_app
