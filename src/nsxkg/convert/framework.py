@@ -112,6 +112,7 @@ def _release(out: GraphWriter, fw: Framework, iris: Iris, occupation: NamedNode,
     out.add(release, NSX.masteryScale, iris.scale(MASTERY_SCALE))
     if fw.durable_skills:
         out.add(release, NSX.durableSkillScale, iris.scale(DURABLE_SCALE))
+        out.add(release, NSX.durableSkillScheme, _scheme(out, iris, "durable-skills"))
 
 
 def _scales(out: GraphWriter, fw: Framework, iris: Iris) -> None:
