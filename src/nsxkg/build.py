@@ -21,18 +21,14 @@ from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
+from nsxkg.catalogue import catalogue_quads, load_catalogue
 from nsxkg.config import Settings
-from nsxkg.convert.classifications import (
-    Triple,
-    cip_dataset,
-    cip_link,
-    quads,
-    soc_dataset,
-    soc_group,
-)
+from nsxkg.convert.classifications import cip_dataset, cip_link, soc_dataset, soc_group
 from nsxkg.convert.esco import esco_quads
 from nsxkg.convert.framework import framework_graph, framework_quads
+from nsxkg.convert.mappings import mapping_outputs
 from nsxkg.convert.onet import HasRow, Progress, SourceReport, onet_quads
+from nsxkg.convert.terms import Triple, quads
 from nsxkg.errors import InputError
 from nsxkg.frameworks.loader import framework_files, load_framework
 from nsxkg.iris import Iris
@@ -62,6 +58,7 @@ class Manifest:
     digest: str = ""
     absent: list[str] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
+    unmapped: list[str] = field(default_factory=list)  # crosswalk rows without a target
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
@@ -94,7 +91,7 @@ class GraphOutput:
 def collect(settings: Settings) -> list[GraphOutput]:
     """Read and convert every input. Raises InputError listing every bad file."""
     iris = Iris(settings.base_iri)
-    outputs = [_ontology_graph(settings, iris)]
+    outputs = [_ontology_graph(settings, iris), _catalogue_graph(settings, iris)]
     problems: list[tuple[object, str]] = []
     seen: dict[str, Path] = {}
     for path in framework_files(settings.frameworks):
@@ -144,6 +141,8 @@ def source_outputs(root: Path, iris: Iris, report: SourceReport) -> list[GraphOu
                                                   read_cip_to_onet_soc(found.cip_crosswalk),
                                                   partial(cip_link, iris), report,
                                                   "CIP 2020 crosswalk", found.cip_crosswalk)))
+    outputs += [GraphOutput(m.graph, f"mapping-{m.key}", _display(m.origin), "mapping", m.quads)
+                for m in mapping_outputs(found, iris, report)]
     return outputs
 
 
@@ -194,6 +193,7 @@ def write_graphs(outputs: list[GraphOutput], directory: Path, base_iri: str,
     if report is not None:
         manifest.absent = sorted(report.absent)
         manifest.rows = dict(sorted(report.rows.items()))
+        manifest.unmapped = list(report.unmapped)
     manifest.digest = digest.hexdigest()
     (directory / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
     return manifest
@@ -263,6 +263,13 @@ def _ontology_graph(settings: Settings, iris: Iris) -> GraphOutput:
         except SyntaxError as err:
             raise InputError.at(path, f"malformed Turtle: {err}") from err
     return GraphOutput(graph, "ontology", _display(settings.ontology), "ontology", quads)
+
+
+def _catalogue_graph(settings: Settings, iris: Iris) -> GraphOutput:
+    """The query catalogue (queries/) as RDF; like the ontology, not instance data."""
+    graph = iris.graph("queries")
+    quads = catalogue_quads(load_catalogue(settings.queries), iris.base, graph)
+    return GraphOutput(graph, "queries", _display(settings.queries), "catalogue", quads)
 
 
 def _display(path: Path) -> str:

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from pyoxigraph import NamedNode
 
-from pyoxigraph import NamedNode, Quad
-
-from nsxkg.convert.terms import Term, en, string
+from nsxkg.convert.terms import Triple, en, string
 from nsxkg.iris import Iris
 from nsxkg.namespaces import DCAT, DCTERMS, NSX, RDF, SKOS
 from nsxkg.sources.cip import CipToSoc
 from nsxkg.sources.soc import SocGroup
 
-Triple = tuple[NamedNode, NamedNode, Term]
 US_PUBLIC_DOMAIN = NamedNode("https://www.usa.gov/government-copyright")
 CC_BY = NamedNode("https://creativecommons.org/licenses/by/4.0/")
-
-
-def quads(graph: NamedNode, triples: Iterable[Triple]) -> Iterator[Quad]:
-    for s, p, o in triples:
-        yield Quad(s, p, o, graph)
 
 
 def soc_dataset(graph: NamedNode) -> list[Triple]:

@@ -8,7 +8,7 @@ from datetime import UTC
 from pyoxigraph import Literal, NamedNode, Quad
 
 from nsxkg.convert.onet import SourceReport
-from nsxkg.convert.terms import Term, en, string
+from nsxkg.convert.terms import Triple, en, quads, string
 from nsxkg.namespaces import DCAT, DCTERMS, ESCO, FOAF, NSX, OWL, RDF, SKOS, XSD
 from nsxkg.sources.esco import (
     BROADER_OCCUPATIONS,
@@ -22,8 +22,6 @@ from nsxkg.sources.esco import (
     IscoGroup,
 )
 
-Triple = tuple[NamedNode, NamedNode, Term]
-
 ISCO_BASE = "http://data.europa.eu/esco/isco/C"
 ESCO_ATTRIBUTION = ("ESCO classification v{version}, © European Union, "
                     "https://esco.ec.europa.eu/. Reused under the Commission's reuse policy "
@@ -32,8 +30,7 @@ ESCO_ATTRIBUTION = ("ESCO classification v{version}, © European Union, "
 
 def esco_quads(release: EscoRelease, graph: NamedNode,
                report: SourceReport) -> Iterator[Quad]:
-    for s, p, o in dataset(release, graph):
-        yield Quad(s, p, o, graph)
+    yield from quads(graph, dataset(release, graph))
     steps: list[tuple[str, str, Iterator[tuple[int, list[Triple]]]]] = [
         ("occupations", OCCUPATIONS, ((o.row, occupation(o)) for o in release.occupations())),
         ("ISCO groups", ISCO_GROUPS, ((g.row, isco_group(g)) for g in release.isco_groups())),
@@ -50,8 +47,7 @@ def esco_quads(release: EscoRelease, graph: NamedNode,
             count += 1
             report.origin(triples[0][0], file, row)
             report.tick(label, count)
-            for s, p, o in triples:
-                yield Quad(s, p, o, graph)
+            yield from quads(graph, triples)
         report.done(label, count)
 
 

@@ -10,7 +10,17 @@ from typing import Protocol, TextIO, TypeVar
 
 from pyoxigraph import NamedNode, Quad
 
-from nsxkg.convert.terms import Term, boolean, date, decimal, en, integer, string
+from nsxkg.convert.terms import (
+    Term,
+    Triple,
+    boolean,
+    date,
+    decimal,
+    en,
+    integer,
+    quads,
+    string,
+)
 from nsxkg.iris import Iris
 from nsxkg.namespaces import DCAT, DCTERMS, FOAF, NSX, OWL, PROV, RDF, SKOS
 from nsxkg.sources import onet_rows as r
@@ -24,7 +34,6 @@ class HasRow(Protocol):
 
 
 R = TypeVar("R", bound=HasRow)
-Triple = tuple[NamedNode, NamedNode, Term]
 
 CC_BY = NamedNode("https://creativecommons.org/licenses/by/4.0/")
 ONET_ATTRIBUTION = (
@@ -58,6 +67,7 @@ class SourceReport:
 
     rows: dict[str, int] = field(default_factory=dict)
     absent: list[str] = field(default_factory=list)
+    unmapped: list[str] = field(default_factory=list)  # crosswalk rows with no target
     origins: TextIO | None = None
     progress: Progress | None = None
 
@@ -112,8 +122,8 @@ def onet_quads(release: OnetRelease, iris: Iris, graph: NamedNode,
     steps += [_step(name, _ratings_of(release, name), _rating_converter(iris, rel, family))
               for name, family in RATING_FILES]
 
-    yield from _quads(graph, dataset(iris, release, graph))
-    yield from _quads(graph, extra_scales(iris))
+    yield from quads(graph, dataset(iris, release, graph))
+    yield from quads(graph, extra_scales(iris))
     for name, run in steps:
         try:
             converted = run()
@@ -128,7 +138,7 @@ def onet_quads(release: OnetRelease, iris: Iris, graph: NamedNode,
             if triples:
                 report.origin(triples[0][0], file, row)
             report.tick(label, count)
-            yield from _quads(graph, triples)
+            yield from quads(graph, triples)
         report.done(label, count)
 
 
@@ -160,11 +170,6 @@ def _rating_converter(iris: Iris, rel: str,
         return triples
 
     return convert
-
-
-def _quads(graph: NamedNode, triples: Iterable[Triple]) -> Iterator[Quad]:
-    for s, p, o in triples:
-        yield Quad(s, p, o, graph)
 
 
 def dataset(iris: Iris, release: OnetRelease, graph: NamedNode) -> list[Triple]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 from pyoxigraph import Literal, NamedNode, Quad
@@ -10,6 +10,13 @@ from pyoxigraph import Literal, NamedNode, Quad
 from nsxkg.namespaces import XSD
 
 Term = NamedNode | Literal
+Triple = tuple[NamedNode, NamedNode, Term]
+
+
+def quads(graph: NamedNode, triples: Iterable[Triple]) -> Iterator[Quad]:
+    """The triples of a converter, placed in a named graph."""
+    for s, p, o in triples:
+        yield Quad(s, p, o, graph)
 
 
 def en(text: str) -> Literal:
