@@ -213,4 +213,32 @@ def schema(output: Path | None) -> None:
         click.echo(text, nl=False)
 
 
+@main.group(cls=NsxkgGroup)
+def crosswalk() -> None:
+    """Crosswalk mapping sets (ESCO, O*NET-SOC, SOC, ISCO, CIP) of a build."""
+
+
+@crosswalk.command("export")
+@click.option("--set", "set_key", required=True,
+              help="Mapping set, e.g. nesta-2020, bls-isco08-soc2010, onet-soc2019-soc2018, "
+                   "cip2020-onet-soc2019.")
+@click.option("--format", "fmt", type=click.Choice(["sssom", "csv", "jsonld"]),
+              default="sssom", show_default=True)
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
+              help="Write to this file instead of standard output.")
+@build_dir_option
+def crosswalk_export(set_key: str, fmt: str, output: Path | None,
+                     build_dir: Path | None) -> None:
+    """Write one mapping set as SSSOM TSV, CSV or JSON-LD."""
+    from nsxkg.crosswalk import build_store, export
+
+    s = settings(build_dir=build_dir)
+    store, manifest = build_store(s.build_dir)
+    text = export(store, set_key, fmt, manifest.base_iri)
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
 __all__ = ["main", "EXIT_ERROR"]

@@ -120,6 +120,21 @@ class Iris:
     def scheme(self, key: str) -> NamedNode:
         return self._id("scheme", key)
 
+    def soc2010(self, code: str) -> NamedNode:
+        """A SOC 2010 detailed occupation (only crosswalks refer to SOC 2010), e.g. 11-2022."""
+        return self._id("soc2010", code)
+
+    def mapping(self, mapping_set: str, key: str) -> NamedNode:
+        """One crosswalk link; ``key`` is built from the codes or URIs it joins."""
+        return self._id("mapping", mapping_set, key)
+
+    def mapping_set(self, key: str) -> NamedNode:
+        return self._id("mapping-set", key)
+
+    def query(self, kind: str, name: str) -> NamedNode:
+        """A catalogue query (queries/examples/*.rq, queries/qc/*.rq), by folder and name."""
+        return self._id("query", kind, name)
+
     # -- named graphs --------------------------------------------------------------------
     def graph(self, *parts: str) -> NamedNode:
         return NamedNode(self.base + "graph/" + "/".join(map(_segment, parts)))

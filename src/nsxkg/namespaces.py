@@ -71,6 +71,7 @@ NSX = ClosedNamespace("nsx", "https://w3id.org/nsxkg/def#", """
     shownInMyNextMove relatedOccupation relatednessTier relatednessIndex detailedWorkActivity
     originalTask emergingCategory socLevel experience education jobTraining jobZoneExamples
     svpRange iscoGroup escoStatus regulatedProfessionNote
+    codeCarryMethod onetSoc2010Code inheritedFrom
 """)
 
 SKOS = ClosedNamespace("skos", "http://www.w3.org/2004/02/skos/core#", """
@@ -90,7 +91,7 @@ RDFS = ClosedNamespace("rdfs", "http://www.w3.org/2000/01/rdf-schema#", """
 OWL = ClosedNamespace("owl", "http://www.w3.org/2002/07/owl#", """
     Ontology Class ObjectProperty DatatypeProperty AnnotationProperty FunctionalProperty
     versionInfo versionIRI imports equivalentClass equivalentProperty sameAs
-    NamedIndividual Thing
+    NamedIndividual Thing annotatedSource annotatedProperty annotatedTarget
 """)
 XSD = ClosedNamespace("xsd", "http://www.w3.org/2001/XMLSchema#", """
     string integer decimal double float boolean date dateTime gYear gYearMonth anyURI
@@ -117,12 +118,24 @@ SCHEMA = ClosedNamespace("schema", "https://schema.org/", """
 FOAF = ClosedNamespace("foaf", "http://xmlns.com/foaf/0.1/", "homepage page name Organization")
 SH = ClosedNamespace("sh", "http://www.w3.org/ns/shacl#", """
     NodeShape PropertyShape SPARQLExecutable SPARQLSelectExecutable select prefixes declare
-    prefix namespace targetClass path
+    prefix namespace targetClass path SPARQLConstructExecutable SPARQLAskExecutable construct ask
 """)
 ESCO = ClosedNamespace("esco", "http://data.europa.eu/esco/model#",
                        "Occupation Skill MemberConcept")
+# SSSOM's RDF terms (https://mapping-commons.github.io/sssom/) and the SEMAPV justifications.
+SSSOM = ClosedNamespace("sssom", "https://w3id.org/sssom/", """
+    Mapping MappingSet mappings mapping_justification confidence similarity_score
+    similarity_measure subject_label object_label subject_source object_source
+    mapping_set_id author_label creator_label
+""")
+SEMAPV = ClosedNamespace("semapv", "https://w3id.org/semapv/vocab/", """
+    ManualMappingCuration LexicalMatching MappingChaining StructuralMatching
+    UnspecifiedMatching SemanticSimilarityThresholdMatching MappingReview CompositeMatching
+    LogicalReasoning BackgroundKnowledgeBasedMatching
+""")
 
 PREFIXES: dict[str, str] = {
     ns.prefix: ns.iri
-    for ns in (NSX, SKOS, RDF, RDFS, OWL, XSD, DCTERMS, PROV, DCAT, SCHEMA, FOAF, SH, ESCO)
+    for ns in (NSX, SKOS, RDF, RDFS, OWL, XSD, DCTERMS, PROV, DCAT, SCHEMA, FOAF, SH, ESCO,
+               SSSOM, SEMAPV)
 }

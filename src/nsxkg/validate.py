@@ -26,7 +26,9 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
+from nsxkg import qc
 from nsxkg.build import ORIGINS, Manifest
+from nsxkg.config import Settings
 from nsxkg.errors import InputError
 from nsxkg.frameworks.loader import line_map, load_framework
 from nsxkg.frameworks.origins import origins
@@ -91,13 +93,17 @@ ENGINES = ("turbo", "pyshacl")
 
 
 def validate_build(build_dir: Path, shapes_dir: Path, engine: str = "turbo",
-                   jobs: int | None = None) -> Report:
-    """Validate every data graph of a build; graphs run in parallel worker processes."""
+                   jobs: int | None = None, queries_dir: Path | None = None) -> Report:
+    """Validate every data graph of a build against the shapes and the quality-control
+    queries (queries/qc/*-violation.rq); graphs run in parallel worker processes."""
     manifest = Manifest.read(build_dir)
     load_shapes(shapes_dir)  # fail early, in this process, on malformed shapes
-    graphs = sorted((g for g in manifest.graphs if g.kind != "ontology"),
+    queries = queries_dir or Settings().queries
+    ontology = next((build_dir / g.file for g in manifest.graphs if g.kind == "ontology"), None)
+    graphs = sorted((g for g in manifest.graphs if g.kind not in ("ontology", "catalogue")),
                     key=lambda g: -g.triples)  # largest first keeps the workers busy
-    tasks = [(build_dir / g.file, g.iri, shapes_dir, engine) for g in graphs]
+    tasks = [Task(build_dir / g.file, g.iri, shapes_dir, engine, ontology, queries)
+             for g in graphs]
     workers = min(jobs or os.cpu_count() or 1, len(tasks), MAX_JOBS)
     if workers > 1 and sum(g.triples for g in graphs) > PARALLEL_ABOVE:
         with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -111,8 +117,8 @@ def validate_build(build_dir: Path, shapes_dir: Path, engine: str = "turbo",
     for info, graph_violations in zip(graphs, found, strict=True):
         locate = _locator(info.origin, info.kind, manifest.base_iri, source_origins)
         violations += [
-            Violation(info.iri, locate(v.focus), v.focus, v.path, v.value, v.message,
-                      v.severity, v.shape, v.component)
+            Violation(info.iri, locate(v.focus), v.focus, v.path, v.value,
+                      v.message, v.severity, v.shape, v.component)
             for v in graph_violations]
     violations.sort(key=lambda v: (v.graph, v.focus, v.shape))
     report = Report(manifest.digest, not violations, len(graphs), violations)
@@ -124,12 +130,40 @@ MAX_JOBS = 2  # each worker holds one graph in memory; the largest takes ~2 GB
 PARALLEL_ABOVE = 200_000  # triples; below this, starting processes costs more than it saves
 
 
-def _validate_file(task: tuple[Path, str, Path, str]) -> list[Violation]:
-    path, iri, shapes_dir, engine = task
-    shapes = load_shapes(shapes_dir)
-    if engine == "pyshacl":
-        return validate_graph(_read_graph(path, iri), shapes)
-    return validate_store(_read_store(path), shapes)
+@dataclass(frozen=True)
+class Task:
+    """One graph to validate, as a worker process receives it."""
+
+    graph_file: Path
+    iri: str
+    shapes_dir: Path
+    engine: str
+    ontology_file: Path | None
+    queries_dir: Path
+
+
+def _validate_file(task: Task) -> list[Violation]:
+    shapes = load_shapes(task.shapes_dir)
+    if task.engine == "pyshacl":
+        found = validate_graph(_read_graph(task.graph_file, task.iri), shapes)
+        store = _read_store(task.graph_file)
+    else:
+        store = _read_store(task.graph_file)
+        found = validate_store(store, shapes)
+    return found + quality_checks(store, task.ontology_file, task.queries_dir)
+
+
+def quality_checks(store: ox.Store, ontology_file: Path | None,
+                   queries_dir: Path) -> list[Violation]:
+    """The QC queries over one graph, with the ontology beside it (checks such as
+    undeclared-class compare the data with the ontology's declarations)."""
+    if not qc.checks(queries_dir):
+        return []
+    if ontology_file is not None:
+        store.bulk_load(path=ontology_file, format=ox.RdfFormat.N_QUADS)
+    return [Violation(graph="", origin=f.source, focus=f.focus, path=None, value=f.value,
+                      message=f.message, severity="Violation", shape=f.check,
+                      component="SPARQLQualityCheck") for f in qc.run_checks(store, queries_dir)]
 
 
 def _source_origins(build_dir: Path, focus: set[str]) -> dict[str, str]:

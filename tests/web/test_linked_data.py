@@ -133,12 +133,17 @@ def test_ontology_is_served_at_its_namespace(base_url: str) -> None:
     assert 'id="Occupation"' in html
 
 
-def test_named_graph_iri_redirects_to_its_dump(base_url: str) -> None:
+def framework_triples(loaded: Any) -> int:
+    """The framework graph's size, as the build wrote it."""
+    return next(g.triples for g in loaded.manifest.graphs if g.kind == "framework")
+
+
+def test_named_graph_iri_redirects_to_its_dump(base_url: str, loaded: Any) -> None:
     r = httpx.get(f"{base_url}/graph/framework/11-2022.00")
     assert r.status_code == 303
     dump = httpx.get(base_url + r.headers["location"])
     assert dump.status_code == 200 and dump.headers["content-type"].startswith("text/turtle")
-    assert len(rdflib.Graph().parse(data=dump.text, format="turtle")) == 2025
+    assert len(rdflib.Graph().parse(data=dump.text, format="turtle")) == framework_triples(loaded)
 
 
 def test_void(base_url: str, loaded: object) -> None:
@@ -158,7 +163,7 @@ def test_void(base_url: str, loaded: object) -> None:
     assert properties[NSX.citationLabel] >= 4
     sources = set(g.objects(dataset, rdflib.DCTERMS.source))
     assert rdflib.URIRef("https://w3id.org/nsxkg/id/source/aei") in sources
-    assert len(list(g.objects(dataset, VOID.subset))) == 2
+    assert len(list(g.objects(dataset, VOID.subset))) == len(loaded.manifest.graphs)
 
 
 def test_dumps(base_url: str, loaded: object) -> None:
@@ -203,6 +208,6 @@ def test_dumps_stream_in_chunks_that_join_into_one_document(
     chunks = list(dumps._graph_turtle(loaded.store, graph))
     assert len(chunks) > 10
     parsed = rdflib.Graph().parse(data=b"".join(chunks).decode("utf-8"), format="turtle")
-    assert len(parsed) == 2025
+    assert len(parsed) == framework_triples(loaded)
     nquads = gzip.decompress(b"".join(dumps._all_quads_gzipped(loaded.store)))
     assert len(nquads.splitlines()) == loaded.build.quads

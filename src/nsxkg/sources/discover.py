@@ -1,6 +1,7 @@
 """Find the source releases in a source directory laid out like the publishers' downloads:
 
     onet/<release dir or db_NN_N_*.zip>   esco/v<version>/   soc2018/   crosswalks/onet_cip/
+    crosswalks/nesta_esco_onet_2020/   crosswalks/bls_isco08_soc2010/
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from nsxkg.sources.onet import OnetRelease
 
 SOC_DEFINITIONS = "soc2018/soc_2018_definitions.tsv"
 CIP_CROSSWALK = "crosswalks/onet_cip/Education_CIP_to_ONET_SOC.tsv"
+NESTA_CROSSWALK = "crosswalks/nesta_esco_onet_2020/esco_onet_crosswalk_Nov2020.csv"
+BLS_CROSSWALK = "crosswalks/bls_isco08_soc2010/ISCO-08_to_2010_SOC.tsv"
 
 
 @dataclass
@@ -22,6 +25,8 @@ class Sources:
     esco: list[EscoRelease] = field(default_factory=list)
     soc_definitions: Path | None = None
     cip_crosswalk: Path | None = None
+    nesta_crosswalk: Path | None = None
+    bls_crosswalk: Path | None = None
     absent: list[str] = field(default_factory=list)
 
 
@@ -38,7 +43,9 @@ def discover(root: Path) -> Sources:
         seen[release.release] = path
         found.onet.append(release)
     found.esco = [EscoRelease.open(path) for path in _children(root / "esco") if path.is_dir()]
-    for attr, relative in (("soc_definitions", SOC_DEFINITIONS), ("cip_crosswalk", CIP_CROSSWALK)):
+    for attr, relative in (("soc_definitions", SOC_DEFINITIONS), ("cip_crosswalk", CIP_CROSSWALK),
+                           ("nesta_crosswalk", NESTA_CROSSWALK),
+                           ("bls_crosswalk", BLS_CROSSWALK)):
         path = root / relative
         if path.is_file():
             setattr(found, attr, path)

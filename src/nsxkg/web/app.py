@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 from nsxkg import __version__
 from nsxkg.config import Settings
 from nsxkg.store import open_store
-from nsxkg.web import dumps, linked_data, pages, sparql, void
+from nsxkg.web import crosswalks, dumps, linked_data, pages, sparql, void
 from nsxkg.web.deps import HERE, AppState
 from nsxkg.web.http import error
 from nsxkg.web.search import LabelIndex
@@ -46,7 +46,8 @@ def create_app(settings: Settings) -> FastAPI:
                        expose_headers=["ETag", "Last-Modified", "Content-Location", "Link",
                                        "X-Result-Count"], max_age=3600)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for router in (sparql.router, linked_data.router, void.router, dumps.router, pages.router):
+    for router in (sparql.router, linked_data.router, void.router, dumps.router, crosswalks.router,
+                   pages.router):
         app.include_router(router)
 
     @app.exception_handler(HTTPException)

@@ -1,0 +1,250 @@
+"""The query catalogue: the worked queries under ``queries/``, their headers and parameters.
+
+Each query is a ``.rq`` file whose leading ``#`` comment lines form a header::
+
+    # title: Occupation by O*NET-SOC code
+    # description: The title, definition and job zone of one occupation.
+    # data: framework            (framework: the embedded framework data is enough;
+    #                             sources: needs the O*NET / ESCO / SOC / CIP releases)
+    # param: code onet-soc = 11-2022.00 | The occupation's O*NET-SOC code
+
+A parameter is a SPARQL variable of the query (``?code``). Values are checked against the
+parameter's type, converted to an RDF term and bound with Oxigraph's substitutions, so user
+text is never spliced into the query. The expected result of an example on the default data
+sits beside it (``name.srj``, ``name.csv`` or ``name.ttl``).
+
+The catalogue is also RDF (:func:`catalogue_quads`): each query is a ``sh:SPARQLExecutable``
+with its title, comment and text, in the named graph ``{base}graph/queries``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from nsxkg.errors import InputError
+from nsxkg.iris import Iris
+from nsxkg.namespaces import DCTERMS, RDF, RDFS, SH, XSD
+
+Term = ox.NamedNode | ox.Literal
+EXPECTED_SUFFIXES = (".srj", ".csv", ".ttl")
+KINDS = ("examples", "qc")
+DATA = ("framework", "sources")
+
+
+class ParameterError(ValueError):
+    """A request named an unknown parameter or gave a value of the wrong type."""
+
+    def __init__(self, name: str, message: str):
+        self.name = name
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class ParamType:
+    name: str
+    pattern: str  # a full match is required
+    expected: str  # what a person should give, in words
+    to_term: Callable[[str], Term]
+
+    def convert(self, value: str) -> Term:
+        if len(value) > 500 or not re.fullmatch(self.pattern, value):
+            raise ValueError(f"expected {self.expected}")
+        return self.to_term(value)
+
+
+def _literal(datatype: ox.NamedNode | None = None) -> Callable[[str], Term]:
+    return lambda value: ox.Literal(value, datatype=datatype) if datatype else ox.Literal(value)
+
+
+TYPES: dict[str, ParamType] = {t.name: t for t in (
+    ParamType("string", r"[^\x00-\x1f]+", "a non-empty string", _literal()),
+    ParamType("integer", r"[+-]?[0-9]+", "an integer (xsd:integer), e.g. 10",
+              _literal(XSD.integer)),
+    ParamType("decimal", r"[+-]?[0-9]+(\.[0-9]+)?", "a decimal number (xsd:decimal), e.g. 3.5",
+              _literal(XSD.decimal)),
+    ParamType("boolean", r"true|false", "true or false (xsd:boolean)", _literal(XSD.boolean)),
+    ParamType("iri", r"https?://[^\s<>\"{}|\\^`]+", "an absolute http(s) IRI", ox.NamedNode),
+    ParamType("onet-soc", r"[0-9]{2}-[0-9]{4}\.[0-9]{2}",
+              "an O*NET-SOC code NN-NNNN.NN, e.g. 11-2022.00", _literal()),
+    ParamType("soc", r"[0-9]{2}-[0-9]{4}", "a SOC 2018 code NN-NNNN, e.g. 11-2022", _literal()),
+    ParamType("release", r"[0-9]+\.[0-9]+(\.[0-9]+)?", "a release number, e.g. 29.3",
+              _literal()),
+    ParamType("element", r"[0-9](\.[A-Za-z0-9]+)+",
+              "an O*NET element ID, e.g. 2.A.1.b", _literal()),
+    ParamType("key", r"[a-z0-9]+(-[a-z0-9]+)*",
+              "a lower-case hyphenated key, e.g. developing", _literal()),
+    ParamType("lang", r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]+)*", "a language tag, e.g. en",
+              _literal()),
+)}
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: ParamType
+    default: str
+    description: str
+
+    def term(self, value: str) -> Term:
+        try:
+            return self.type.convert(value)
+        except ValueError as err:
+            raise ParameterError(self.name, f"parameter {self.name}: {err}; "
+                                            f"got {value!r}") from None
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    kind: str  # "examples" or "qc"
+    path: Path
+    title: str
+    description: str
+    data: str
+    text: str
+    params: tuple[Param, ...] = field(default_factory=tuple)
+
+    @property
+    def form(self) -> str:
+        """SELECT, CONSTRUCT, ASK or DESCRIBE: the first such keyword after the prologue."""
+        body = "\n".join(line for line in self.text.splitlines()
+                         if not line.lstrip().startswith("#"))
+        body = re.sub(r"<[^>\s]*>", "<>", body)  # IRIs may contain the keywords
+        match = re.search(r"\b(SELECT|CONSTRUCT|ASK|DESCRIBE)\b", body, re.IGNORECASE)
+        return match.group(1).upper() if match else "SELECT"
+
+    @property
+    def ordered(self) -> bool:
+        return re.search(r"\bORDER\s+BY\b", self.text, re.IGNORECASE) is not None
+
+    @property
+    def expected(self) -> Path | None:
+        for suffix in EXPECTED_SUFFIXES:
+            candidate = self.path.with_suffix(suffix)
+            if candidate.exists():
+                return candidate
+        return None
+
+    def bind(self, values: Mapping[str, str] | None = None) -> dict[ox.Variable, Term]:
+        """Substitutions for ``store.query``: given values (checked) or else the defaults.
+
+        Raises ParameterError for a parameter the query does not declare or a bad value.
+        """
+        values = dict(values or {})
+        known = {p.name: p for p in self.params}
+        for name in values:
+            if name not in known:
+                expected = ", ".join(known) or "none"
+                raise ParameterError(name, f"unknown parameter {name!r}; this query takes: "
+                                           f"{expected}")
+        return {ox.Variable(p.name): p.term(values.get(p.name, p.default))
+                for p in self.params}
+
+
+_HEADER = re.compile(r"#\s*([a-z]+)\s*:\s*(.*)")
+_PARAM = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s+([a-z-]+)\s*=\s*(.*?)\s*\|\s*(.+)")
+
+
+def parse_query(path: Path, kind: str) -> Query:
+    text = path.read_text(encoding="utf-8")
+    fields: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        match = _HEADER.fullmatch(line.strip())
+        if match:
+            fields.setdefault(match.group(1), []).append(match.group(2).strip())
+        elif fields and line.strip("# ").strip():
+            # A continuation line extends the previous field (descriptions may wrap).
+            last = list(fields)[-1]
+            fields[last][-1] += " " + line.strip("# ").strip()
+
+    def one(key: str, default: str | None = None) -> str:
+        found = fields.get(key)
+        if found:
+            return found[0]
+        if default is None:
+            raise InputError.at(path, f"the header has no '# {key}:' line")
+        return default
+
+    data = one("data", "framework")
+    if data not in DATA:
+        raise InputError.at(path, f"'# data:' must be one of {', '.join(DATA)}, got {data!r}")
+    params = []
+    for spec in fields.get("param", []):
+        match = _PARAM.fullmatch(spec)
+        if not match:
+            raise InputError.at(path, f"bad parameter line {spec!r}; expected "
+                                      f"'NAME TYPE = DEFAULT | description'")
+        name, type_name, default, description = match.groups()
+        if type_name not in TYPES:
+            raise InputError.at(path, f"parameter {name}: unknown type {type_name!r}; use one "
+                                      f"of {', '.join(TYPES)}")
+        if not re.search(r"[?$]" + name + r"\b", text):
+            raise InputError.at(path, f"parameter {name} is not a variable of the query")
+        param = Param(name, TYPES[type_name], default, description)
+        try:
+            param.term(default)
+        except ParameterError as err:
+            raise InputError.at(path, f"default: {err}") from None
+        params.append(param)
+    return Query(name=path.stem, kind=kind, path=path, title=one("title"),
+                 description=one("description", ""), data=data, text=text,
+                 params=tuple(params))
+
+
+@dataclass
+class Catalogue:
+    examples: list[Query]
+    qc: list[Query]
+
+    def __iter__(self) -> Iterator[Query]:
+        return iter([*self.examples, *self.qc])
+
+    def example(self, name: str) -> Query | None:
+        return next((q for q in self.examples if q.name == name), None)
+
+
+def load_catalogue(queries_dir: Path) -> Catalogue:
+    """Every example and QC query under ``queries_dir`` (missing folders give empty lists)."""
+    found: dict[str, list[Query]] = {}
+    for kind in KINDS:
+        folder = queries_dir / kind
+        found[kind] = [parse_query(p, kind) for p in sorted(folder.glob("*.rq"))] \
+            if folder.is_dir() else []
+    return Catalogue(found["examples"], found["qc"])
+
+
+def catalogue_quads(catalogue: Catalogue, base_iri: str,
+                    graph: ox.NamedNode) -> list[ox.Quad]:
+    """The catalogue as RDF: each query a ``sh:SPARQLExecutable`` with its comment."""
+    iris = Iris(base_iri)
+    triples: list[tuple[ox.NamedNode, ox.NamedNode, Term]] = []
+    for query in catalogue:
+        node = iris.query(query.kind, query.name)
+        comment = query.description or query.title
+        if query.params:
+            comment += " Parameters: " + "; ".join(
+                f"{p.name} ({p.type.expected}; default {p.default}): {p.description}"
+                for p in query.params) + "."
+        triples += [
+            (node, RDF.type, SH.SPARQLExecutable),
+            (node, RDFS.label, ox.Literal(query.title, language="en")),
+            (node, RDFS.comment, ox.Literal(comment, language="en")),
+            (node, DCTERMS.identifier, ox.Literal(query.name)),
+            (node, DCTERMS.type, ox.Literal("quality-control check" if query.kind == "qc"
+                                            else "example query")),
+            (node, DCTERMS.source, ox.Literal(f"queries/{query.kind}/{query.path.name}")),
+        ]
+        if query.form == "SELECT":
+            triples += [(node, RDF.type, SH.SPARQLSelectExecutable),
+                        (node, SH.select, ox.Literal(query.text))]
+        elif query.form in ("CONSTRUCT", "ASK"):
+            triples += [(node, RDF.type, SH[f"SPARQL{query.form.title()}Executable"]),
+                        (node, SH[query.form.lower()], ox.Literal(query.text))]
+    return [ox.Quad(s, p, o, graph) for s, p, o in triples]
