@@ -12,6 +12,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from nsxkg import crosswalk
+
 PREFIXES = """PREFIX nsx: <https://w3id.org/nsxkg/def#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
@@ -181,7 +183,17 @@ def occupation(store: ox.Store, occ: str, base_iri: str) -> Row | None:
             store, "SELECT ?t WHERE { ?rel nsx:relatedTitle ?t } ORDER BY ?t", rel=rel)]
         view["cip"] = _labelled(store, rel, NSX + "educationProgram")
     view["onet"] = onet_profile(store, occ, base_iri)
+    view["crosswalk"] = crosswalk_matches(store, occ)
     return view
+
+
+def crosswalk_matches(store: ox.Store, occ: str) -> list[Row]:
+    """The occupation's mappings in every mapping set, best confidence first."""
+    rows = [{**m, "predicate": str(m["predicate_id"]).rsplit("#", 1)[-1]}
+            for m in crosswalk.lookup(store, occ)]
+    rows.sort(key=lambda m: (str(m["mapping_set"]), -float(str(m["confidence"] or 0)),
+                             str(m["match_label"] or m["match_id"])))
+    return rows
 
 
 def _domains(store: ox.Store, occ: str) -> list[Domain]:
