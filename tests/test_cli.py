@@ -126,3 +126,9 @@ def test_schema_command(env: dict[str, str]) -> None:
     result = run(env, "schema")
     assert result.exit_code == 0
     assert json.loads(result.output)["title"] == "NSX occupation skills framework"
+
+
+def test_bad_setting_is_a_usage_error(env: dict[str, str]) -> None:
+    result = run({**env, "NSXKG_BASE_IRI": "not-an-iri"}, "build")
+    assert result.exit_code == 2
+    assert "base_iri" in result.output and "http(s) IRI" in result.output

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from pydantic import ValidationError
 
 from nsxkg import __version__
 from nsxkg.config import Settings
@@ -43,7 +44,12 @@ store_dir_option = _path_option("--store-dir", "Oxigraph store directory [env NS
 
 
 def settings(**overrides: object) -> Settings:
-    return Settings().with_overrides(**overrides)
+    try:
+        return Settings().with_overrides(**overrides)
+    except ValidationError as err:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}"
+                             for e in err.errors())
+        raise click.UsageError(f"bad setting (option or NSXKG_* variable): {problems}") from err
 
 
 @click.group(cls=NsxkgGroup)

@@ -37,7 +37,8 @@ class Settings(BaseSettings):
     port: int = 8000
     query_timeout: float = 5.0
     result_limit: int = 100_000
-    # Web server (issue 4): kill-able SPARQL worker processes, SERVICE allow-list, CORS, licence.
+    # The web server: SPARQL worker processes (kill-able on timeout), SERVICE allow-list, CORS,
+    # and the licence stated in the dataset description.
     pool_size: int = 2
     service_allow: list[str] = Field(default_factory=list)
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
