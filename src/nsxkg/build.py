@@ -150,14 +150,7 @@ def _rows_to_quads(graph: ox.NamedNode, head: list[Triple], rows: Iterable[R],
                    convert: Callable[[R], list[Triple]], report: SourceReport,
                    name: str, file: Path) -> Iterator[ox.Quad]:
     yield from quads(graph, head)
-    count = 0
-    for row in rows:
-        count += 1
-        triples = convert(row)
-        report.origin(triples[0][0], str(file), row.row)
-        report.tick(name, count)
-        yield from quads(graph, triples)
-    report.done(name, count)
+    yield from report.quads(graph, ((row.row, convert(row)) for row in rows), name, str(file))
 
 
 def build(settings: Settings, progress: Progress | None = None) -> Manifest:

@@ -40,15 +40,8 @@ def esco_quads(release: EscoRelease, graph: NamedNode,
          ((c.row, concept_scheme(c)) for c in release.concept_schemes())),
     ]
     for name, file_name, converted in steps:
-        label = f"{release.label}: {name}"
-        file = str(release.table(file_name))
-        count = 0
-        for row, triples in converted:
-            count += 1
-            report.origin(triples[0][0], file, row)
-            report.tick(label, count)
-            yield from quads(graph, triples)
-        report.done(label, count)
+        yield from report.quads(graph, converted, f"{release.label}: {name}",
+                                str(release.table(file_name)))
 
 
 def dataset(release: EscoRelease, graph: NamedNode) -> list[Triple]:

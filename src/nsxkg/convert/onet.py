@@ -79,6 +79,19 @@ class SourceReport:
         if self.progress is not None and count % 5000 == 0:
             self.progress(name, count)
 
+    def quads(self, graph: NamedNode, converted: Iterable[tuple[int, list[Triple]]],
+              name: str, file: str) -> Iterator[Quad]:
+        """The quads of a file's converted rows; counts rows and notes where each
+        resource came from along the way."""
+        count = 0
+        for row, triples in converted:
+            count += 1
+            if triples:
+                self.origin(triples[0][0], file, row)
+            self.tick(name, count)
+            yield from quads(graph, triples)
+        self.done(name, count)
+
     def done(self, name: str, count: int) -> None:
         self.rows[name] = count
         if self.progress is not None:
@@ -130,16 +143,8 @@ def onet_quads(release: OnetRelease, iris: Iris, graph: NamedNode,
         except AbsentFile:
             report.absent.append(f"{release.label}: {name}")
             continue
-        label = f"{release.label}: {name}"
-        file = str(release.table(name))
-        count = 0
-        for row, triples in converted:
-            count += 1
-            if triples:
-                report.origin(triples[0][0], file, row)
-            report.tick(label, count)
-            yield from quads(graph, triples)
-        report.done(label, count)
+        yield from report.quads(graph, converted, f"{release.label}: {name}",
+                                str(release.table(name)))
 
 
 Step = tuple[str, Callable[[], Iterator[tuple[int, list[Triple]]]]]
