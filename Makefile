@@ -14,7 +14,7 @@ endif
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint typecheck graph install clean browser-deps
+.PHONY: serve test lint typecheck graph install clean browser-deps bench
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,7 +33,7 @@ serve: graph
 	$(BIN)/nsxkg serve --host $(HOST) --port $(PORT)
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests bench
 
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy
@@ -49,6 +49,14 @@ browser-deps:
 
 test: lint typecheck browser-deps
 	$(BIN)/pytest
+
+# The benchmark of issue 7: full build, then nsxkg, bare oxigraph and rdflib-endpoint on the same
+# store and query mix; prints a table, writes bench/results/<timestamp>.json and latest.json.
+# Quicker: make bench BENCH_DURATION=5 BENCH_ARGS="--skip-build --systems nsxkg,oxigraph"
+BENCH_DURATION ?= 20
+BENCH_ARGS ?=
+bench: $(BIN)/.installed
+	$(BIN)/python -m bench.run --duration $(BENCH_DURATION) $(BENCH_ARGS)
 
 clean:
 	rm -rf build store .pytest_cache .mypy_cache .ruff_cache

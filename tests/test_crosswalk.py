@@ -11,6 +11,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from nsxkg.catalogue import load_catalogue
+from nsxkg.config import PROJECT_ROOT
 from nsxkg.crosswalk import export, lookup, mapping_sets, resolve
 from nsxkg.errors import InputError
 from support import FullBuild
@@ -85,9 +87,10 @@ def test_sales_managers_lookup_and_sparql(full_build: FullBuild) -> None:
               if m["mapping_set"] == "nesta-2020"
               and m["mapping_justification"].endswith("ManualMappingCuration")}
     assert direct == SALES
-    text = (Path(__file__).parents[1] / "queries/drafts/crosswalk-esco-for-onet.rq").read_text()
-    result = full_build.store.query(text, use_default_graph_as_union=True,
-                                    substitutions={ox.Variable("code"): ox.Literal("11-2022.00")})
+    query = load_catalogue(PROJECT_ROOT / "queries").example("crosswalk-esco-for-onet")
+    assert query is not None
+    result = full_build.store.query(query.bound_text({"code": "11-2022.00"}),
+                                    use_default_graph_as_union=True)
     assert isinstance(result, ox.QuerySolutions)
     labels = {s["label"].value for s in result if s["label"] is not None}
     assert labels >= SALES

@@ -27,11 +27,13 @@ from nsxkg.convert.classifications import cip_dataset, cip_link, soc_dataset, so
 from nsxkg.convert.esco import esco_quads
 from nsxkg.convert.framework import framework_graph, framework_quads
 from nsxkg.convert.mappings import mapping_outputs
-from nsxkg.convert.onet import HasRow, Progress, SourceReport, onet_quads
+from nsxkg.convert.onet import HasRow, SourceReport, onet_quads
 from nsxkg.convert.terms import Triple, quads
 from nsxkg.errors import InputError
 from nsxkg.frameworks.loader import framework_files, load_framework
 from nsxkg.iris import Iris
+from nsxkg.locking import exclusive
+from nsxkg.progress import Progress
 from nsxkg.sources.cip import read_cip_to_onet_soc
 from nsxkg.sources.discover import discover
 from nsxkg.sources.soc import read_definitions
@@ -154,21 +156,24 @@ def _rows_to_quads(graph: ox.NamedNode, head: list[Triple], rows: Iterable[R],
 
 
 def build(settings: Settings, progress: Progress | None = None) -> Manifest:
-    outputs = collect(settings)
-    report = SourceReport(progress=progress)
-    if settings.sources is not None:
-        outputs += source_outputs(settings.sources, Iris(settings.base_iri), report)
     target = settings.build_dir
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-    try:
-        with (staging / ORIGINS).open("w", encoding="utf-8") as origins:
-            report.origins = origins
-            manifest = write_graphs(outputs, staging, settings.base_iri, report)
-        _swap_in(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    with exclusive(target.parent / f".{target.name}.lock",
+                   f"{target}: another `nsxkg build` is writing this build directory"):
+        _recover(target)
+        outputs = collect(settings)
+        report = SourceReport(progress=progress)
+        if settings.sources is not None:
+            outputs += source_outputs(settings.sources, Iris(settings.base_iri), report)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+        try:
+            with (staging / ORIGINS).open("w", encoding="utf-8") as origins:
+                report.origins = origins
+                manifest = write_graphs(outputs, staging, settings.base_iri, report)
+            _swap_in(staging, target)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     return manifest
 
 
@@ -270,6 +275,18 @@ def _display(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
         return str(path)
+
+
+def _recover(target: Path) -> None:
+    """Undo what a build killed midway left (under the lock, so no build is running): its
+    staging directory, and, if it died between the two renames of ``_swap_in``, the previous
+    build put back in place."""
+    old = target.with_name(f".{target.name}-old")
+    if not target.exists() and old.is_dir():
+        old.rename(target)
+    for child in target.parent.glob(f".{target.name}-*"):
+        if child.is_dir():
+            shutil.rmtree(child, ignore_errors=True)
 
 
 def _swap_in(staging: Path, target: Path) -> None:

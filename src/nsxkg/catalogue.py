@@ -8,10 +8,20 @@ Each query is a ``.rq`` file whose leading ``#`` comment lines form a header::
     #                             sources: needs the O*NET / ESCO / SOC / CIP releases)
     # param: code onet-soc = 11-2022.00 | The occupation's O*NET-SOC code
 
-A parameter is a SPARQL variable of the query (``?code``). Values are checked against the
-parameter's type, converted to an RDF term and bound with Oxigraph's substitutions, so user
-text is never spliced into the query. The expected result of an example on the default data
-sits beside it (``name.srj``, ``name.csv`` or ``name.ttl``).
+A parameter is a SPARQL variable of the query (``?code``). The query binds its parameters
+with a ``VALUES`` block holding the defaults, at the top level of its ``WHERE`` clause, so the
+file runs as it is in any SPARQL editor::
+
+    SELECT ?title WHERE {
+      VALUES ?code { "11-2022.00" }
+      ...
+
+To run it with other values, :meth:`Query.bound_text` checks each value against its
+parameter's type, converts it to an RDF term and rewrites that block with the term's own
+serialisation, so user text is never spliced into the query. A ``VALUES`` block rather than
+Oxigraph's ``substitutions``: those are applied only after the pattern is evaluated, which on
+the full graph means evaluating it for every occupation first. The expected result of an
+example on the default data sits beside it (``name.srj``, ``name.csv`` or ``name.ttl``).
 
 The catalogue is also RDF (:func:`catalogue_quads`): each query is a ``sh:SPARQLExecutable``
 with its title, comment and text, in the named graph ``{base}graph/queries``.
@@ -72,6 +82,7 @@ TYPES: dict[str, ParamType] = {t.name: t for t in (
     ParamType("onet-soc", r"[0-9]{2}-[0-9]{4}\.[0-9]{2}",
               "an O*NET-SOC code NN-NNNN.NN, e.g. 11-2022.00", _literal()),
     ParamType("soc", r"[0-9]{2}-[0-9]{4}", "a SOC 2018 code NN-NNNN, e.g. 11-2022", _literal()),
+    ParamType("soc-major", r"[0-9]{2}", "a SOC major group, two digits, e.g. 11", _literal()),
     ParamType("release", r"[0-9]+\.[0-9]+(\.[0-9]+)?", "a release number, e.g. 29.3",
               _literal()),
     ParamType("element", r"[0-9](\.[A-Za-z0-9]+)+",
@@ -108,6 +119,7 @@ class Query:
     data: str
     text: str
     params: tuple[Param, ...] = field(default_factory=tuple)
+    values_span: tuple[int, int] | None = None  # where the parameters' VALUES block is
 
     @property
     def form(self) -> str:
@@ -144,6 +156,78 @@ class Query:
                                            f"{expected}")
         return {ox.Variable(p.name): p.term(values.get(p.name, p.default))
                 for p in self.params}
+
+    def bound_text(self, values: Mapping[str, str] | None = None) -> str:
+        """The query text with its parameters' VALUES block holding the given values.
+
+        Raises ParameterError as :meth:`bind` does.
+        """
+        bound = self.bind(values)
+        if self.values_span is None:
+            return self.text
+        start, end = self.values_span
+        return self.text[:start] + values_block(self.params, list(bound.values())) \
+            + self.text[end:]
+
+
+def sparql_term(term: Term) -> str:
+    """A term as SPARQL text: numbers and booleans bare when that reads back the same."""
+    if isinstance(term, ox.Literal):
+        datatype, value = term.datatype, term.value
+        if (datatype == XSD.integer and re.fullmatch(r"[+-]?[0-9]+", value)
+                or datatype == XSD.decimal and re.fullmatch(r"[+-]?[0-9]*\.[0-9]+", value)
+                or datatype == XSD.boolean and value in ("true", "false")):
+            return value
+    # Otherwise Oxigraph's N-Triples form, which escapes quotes and backslashes: valid SPARQL.
+    return str(term)
+
+
+def values_block(params: tuple[Param, ...], terms: list[Term]) -> str:
+    if len(params) == 1:
+        return f"VALUES ?{params[0].name} {{ {sparql_term(terms[0])} }}"
+    names = " ".join(f"?{p.name}" for p in params)
+    return f"VALUES ({names}) {{ ({' '.join(sparql_term(t) for t in terms)}) }}"
+
+
+# Comments, strings and IRIs, so that keywords and braces inside them are not read as syntax.
+_OPAQUE = re.compile("|".join((
+    r'"""(?:[^\\]|\\.)*?"""', r"'''(?:[^\\]|\\.)*?'''",
+    r'"(?:[^"\\\n]|\\.)*"', r"'(?:[^'\\\n]|\\.)*'",
+    r'<[^<>"{}|^`\\\s]*>', r"#[^\n]*",
+)), re.DOTALL)
+_VALUES = re.compile(r"\bVALUES\s*(\?\w+|\(\s*(?:\?\w+\s*)+\))\s*\{", re.IGNORECASE)
+
+
+def _mask(text: str) -> str:
+    """``text`` with every comment, string and IRI blanked out, keeping all offsets."""
+    return _OPAQUE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+
+
+def _find_values_block(path: Path, text: str, params: list[Param]) -> tuple[int, int]:
+    """The span of the top-level ``VALUES`` block that binds exactly ``params``, in order,
+    to their defaults."""
+    masked = _mask(text)
+    wanted = [p.name for p in params]
+    expected = values_block(tuple(params), [p.term(p.default) for p in params])
+    for match in _VALUES.finditer(masked):
+        names = re.findall(r"\?(\w+)", match.group(1))
+        if names != wanted:
+            continue
+        depth = masked.count("{", 0, match.start()) - masked.count("}", 0, match.start())
+        if depth != 1:
+            raise InputError.at(path, "the VALUES block of the parameters must be at the top "
+                                      "level of the WHERE clause (not in a nested group or "
+                                      "subquery), so that it binds them first")
+        close = masked.find("}", match.end())
+        end = close + 1
+        found = " ".join(text[match.start():end].split())
+        if found != expected:
+            raise InputError.at(path, f"the parameters' VALUES block must hold the defaults "
+                                      f"from the header, written as: {expected}; found: "
+                                      f"{found}")
+        return match.start(), end
+    raise InputError.at(path, f"no VALUES block binds the parameters; add this line at the top "
+                              f"of the WHERE clause: {expected}")
 
 
 _HEADER = re.compile(r"#\s*([a-z]+)\s*:\s*(.*)")
@@ -193,9 +277,10 @@ def parse_query(path: Path, kind: str) -> Query:
         except ParameterError as err:
             raise InputError.at(path, f"default: {err}") from None
         params.append(param)
+    span = _find_values_block(path, text, params) if params else None
     return Query(name=path.stem, kind=kind, path=path, title=one("title"),
                  description=one("description", ""), data=data, text=text,
-                 params=tuple(params))
+                 params=tuple(params), values_span=span)
 
 
 @dataclass

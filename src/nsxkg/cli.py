@@ -71,9 +71,10 @@ def build(frameworks: Path | None, sources: Path | None, build_dir: Path | None,
           base_iri: str | None) -> None:
     """Convert the framework files (and source releases) into N-Quads under the build dir."""
     from nsxkg.build import build as run_build
+    from nsxkg.progress import terminal_bars
 
     cfg = settings(frameworks=frameworks, sources=sources, build_dir=build_dir, base_iri=base_iri)
-    manifest = run_build(cfg, progress=_terminal_progress())
+    manifest = run_build(cfg, progress=terminal_bars())
     if manifest.rows:
         click.echo("rows read:")
         for name, rows in manifest.rows.items():
@@ -86,20 +87,6 @@ def build(frameworks: Path | None, sources: Path | None, build_dir: Path | None,
         click.echo(f"{graph.triples:>10,}  {graph.iri}  ({graph.origin})")
         total += graph.triples
     click.echo(f"{total:>10,}  triples in {len(manifest.graphs)} graphs → {cfg.build_dir}")
-
-
-def _terminal_progress() -> Callable[[str, int], None] | None:
-    """A running count of rows per file on a terminal; nothing in CI or when piped."""
-    if os.environ.get("CI") or not sys.stderr.isatty():
-        return None
-
-    def show(name: str, count: int) -> None:
-        if count < 0:
-            click.echo(f"\r  {name}: {-count:,} rows \u2713\033[K", err=True)
-        else:
-            click.echo(f"\r  {name}: {count:,} rows …\033[K", err=True, nl=False)
-
-    return show
 
 
 @main.command()
@@ -137,6 +124,39 @@ def load(build_dir: Path | None, store_dir: Path | None, force: bool) -> None:
     click.echo(f"loaded {loaded.quads:,} quads into {loaded.path} (now {cfg.store_dir}/current)")
 
 
+@main.command()
+@click.option("--endpoint", default=None, help="SPARQL query endpoint of the server "
+              "[env NSXKG_PUBLISH_ENDPOINT]")
+@click.option("--graph-store", default=None, help="Its Graph Store Protocol address [env "
+              "NSXKG_PUBLISH_GRAPH_STORE; derived for Oxigraph, Fuseki, GraphDB, Virtuoso]")
+@build_dir_option
+@click.option("--user", default=None, help="HTTP Basic user; the password comes from env "
+              "NSXKG_PUBLISH_PASSWORD (a bearer token from NSXKG_PUBLISH_TOKEN) "
+              "[env NSXKG_PUBLISH_USER]")
+@click.option("--timeout", type=float, default=None,
+              help="Seconds to wait on each request [env NSXKG_PUBLISH_TIMEOUT; 300]")
+def publish(endpoint: str | None, graph_store: str | None, build_dir: Path | None,
+            user: str | None, timeout: float | None) -> None:
+    """Replace every named graph of the validated build on a SPARQL 1.1 Graph Store Protocol
+    server (Fuseki, GraphDB, Virtuoso, QLever, Oxigraph), then check each graph's triple count
+    there. Exit 1 when a count differs, 2 on any other error."""
+    from nsxkg.progress import terminal_bars
+    from nsxkg.publish import publish as run_publish
+    from nsxkg.publish import target
+
+    cfg = settings(build_dir=build_dir, publish_endpoint=endpoint,
+                   publish_graph_store=graph_store, publish_user=user, publish_timeout=timeout)
+    if not cfg.publish_endpoint:
+        raise click.UsageError("give the server's SPARQL endpoint: --endpoint URL")
+    secret = cfg.publish_password.get_secret_value() if cfg.publish_password else None
+    token = cfg.publish_token.get_secret_value() if cfg.publish_token else None
+    to = target(cfg.publish_endpoint, cfg.publish_graph_store, user=cfg.publish_user,
+                password=secret, token=token, timeout=cfg.publish_timeout)
+    for done in run_publish(cfg.build_dir, to, progress=terminal_bars()):
+        click.echo(f"{done.on_server:>10,}  {done.iri}  ({done.seconds:.1f} s)")
+    click.echo(f"published to {to.graph_store}; counts checked at {to.endpoint}")
+
+
 QUERY_FORMATS = ["table", "csv", "tsv", "json", "xml", "turtle", "ntriples", "jsonld", "nquads"]
 
 
@@ -169,16 +189,56 @@ def query(source: Any, store_dir: Path | None, fmt: str) -> None:
 @store_dir_option
 @click.option("--host", default=None, help="Interface to listen on [env NSXKG_HOST; 127.0.0.1]")
 @click.option("--port", type=int, default=None, help="Port [env NSXKG_PORT; 8000]")
-def serve(store_dir: Path | None, host: str | None, port: int | None) -> None:
-    """Serve the loaded store: SPARQL at /sparql, linked data at /id/… and /doc/…, pages at /."""
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Server processes sharing the port, each opening the store read-only.")
+def serve(store_dir: Path | None, host: str | None, port: int | None, workers: int) -> None:
+    """Serve the loaded store: SPARQL at /sparql, linked data at /id/… and /doc/…, pages at /.
+
+    `kill -HUP` (or `nsxkg reload`) makes a running server serve the build loaded since.
+    """
+    cfg = settings(store_dir=store_dir, host=host, port=port)
+    if workers == 1:
+        from nsxkg.web.workers import warm_up
+
+        warm_up()  # the query workers' fork server boots while the web stack imports
     import uvicorn
 
-    from nsxkg.web.app import create_app
-
-    cfg = settings(store_dir=store_dir, host=host, port=port)
-    app = create_app(cfg)
     click.echo(f"nsxkg serving {cfg.store_dir} at http://{cfg.host}:{cfg.port}/sparql")
-    uvicorn.run(app, host=cfg.host, port=cfg.port, log_level="info")
+    if workers == 1:
+        from nsxkg.web.app import create_app
+
+        uvicorn.run(create_app(cfg), host=cfg.host, port=cfg.port, log_level="info",
+                    access_log=cfg.access_log)
+        return
+    # Each process builds its own app from the environment (uvicorn starts them afresh).
+    os.environ["NSXKG_STORE_DIR"] = str(cfg.store_dir.resolve())
+    uvicorn.run("nsxkg.web.app:app_from_environment", factory=True, host=cfg.host,
+                port=cfg.port, workers=workers, log_level="info", access_log=cfg.access_log)
+
+
+@main.command()
+@click.option("--port", type=int, default=None, help="Port of the server on this machine "
+              "[env NSXKG_PORT; 8000]")
+def reload(port: int | None) -> None:
+    """Make the server on this machine serve the build `nsxkg load` swapped in since it started.
+
+    Asks 127.0.0.1 (POST /admin/reload); requests being answered are not interrupted.
+    """
+    import urllib.error
+    import urllib.request
+
+    from nsxkg.errors import StoreError
+
+    url = f"http://127.0.0.1:{settings(port=port).port}/admin/reload"
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, data=b"", method="POST"),
+                                    timeout=300) as response:
+            click.echo(json.loads(response.read())["message"])
+    except urllib.error.HTTPError as err:
+        raise StoreError(f"{url}: {err.code} {err.read().decode('utf-8', 'replace').strip()}") \
+            from err
+    except OSError as err:
+        raise StoreError(f"{url}: no server answered ({err})") from err
 
 
 @main.command()
@@ -245,6 +305,56 @@ def crosswalk_export(set_key: str, fmt: str, output: Path | None,
         output.write_text(text, encoding="utf-8")
     else:
         click.echo(text, nl=False)
+
+
+@main.group(cls=NsxkgGroup)
+def docs() -> None:
+    """Generated documentation: the data-model diagram, this CLI reference, citations."""
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+@docs.command("diagram")
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
+              help="Write the SVG to this file (e.g. docs/data-model.svg) instead of stdout.")
+@_path_option("--ontology", "Directory of the ontology's Turtle files [env NSXKG_ONTOLOGY]")
+def docs_diagram(output: Path | None, ontology: Path | None) -> None:
+    """Draw the ontology's classes, subclass axioms and domain/range links as SVG."""
+    from nsxkg.docgen.diagram import render_svg
+    from nsxkg.docgen.model import read_model
+
+    _emit(render_svg(read_model(settings(ontology=ontology).ontology), "nsxkg data model"),
+          output)
+
+
+@docs.command("cli")
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
+              help="Write the Markdown to this file (e.g. docs/cli.md) instead of stdout.")
+def docs_cli(output: Path | None) -> None:
+    """Write the command-line reference, generated from these commands, as Markdown."""
+    from nsxkg.docgen.clidoc import cli_reference
+
+    _emit(cli_reference(main), output)
+
+
+@docs.command("cite")
+@store_dir_option
+@click.option("--format", "fmt", type=click.Choice(["bibtex", "csl", "text"]),
+              default="bibtex", show_default=True,
+              help="BibTeX, CSL-JSON, or plain attribution lines.")
+def docs_cite(store_dir: Path | None, fmt: str) -> None:
+    """Cite the loaded release and every source release and work it includes."""
+    from nsxkg.docgen.cite import FORMATS, release_works
+    from nsxkg.store import open_store
+
+    cfg = settings(store_dir=store_dir)
+    store, build = open_store(cfg.store_dir)
+    click.echo(FORMATS[fmt](release_works(store, build, cfg.dataset_license)), nl=False)
 
 
 __all__ = ["main", "EXIT_ERROR"]

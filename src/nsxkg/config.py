@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The checkout this package runs from (editable install); the embedded default data lives here.
@@ -41,10 +41,32 @@ class Settings(BaseSettings):
     # and the licence stated in the dataset description.
     pool_size: int = 2
     service_allow: list[str] = Field(default_factory=list)
+    # One log line per request costs several percent of the server's time per light query;
+    # off unless asked for (a proxy in front usually keeps the access log).
+    access_log: bool = False
+    # What one request or one client address may ask (web/limits.py): SPARQL text length,
+    # request body bytes, and queries a client may run at once / start per second (burst).
+    max_query_length: int = Field(default=100_000, gt=0)
+    max_body_bytes: int = Field(default=1_048_576, gt=0)
+    client_concurrency: int = Field(default=8, gt=0)
+    client_rate: float = Field(default=200.0, gt=0)
+    client_burst: int = Field(default=400, gt=0)
+    # The express lane (web/lanes.py): workers beside the pool for queries that finish
+    # within the budget (seconds), so lookups never queue behind runaway queries; 0: none.
+    express_workers: int = Field(default=1, ge=0)
+    express_budget: float = Field(default=0.5, gt=0)
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
     dataset_license: str = "https://creativecommons.org/licenses/by/4.0/"
     # `nsxkg fetch onet`: where the publisher serves the database zips (db_29_0_text.zip, ...).
     onet_download_url: str = "https://www.onetcenter.org/dl_files/database/"
+    # `nsxkg publish`: another server's SPARQL endpoint and Graph Store Protocol service.
+    # Secrets come only from the environment, never from an option (shell history, ps).
+    publish_endpoint: str | None = None
+    publish_graph_store: str | None = None
+    publish_user: str | None = None
+    publish_password: SecretStr | None = None
+    publish_token: SecretStr | None = None
+    publish_timeout: float = 300.0
 
     @field_validator("base_iri")
     @classmethod

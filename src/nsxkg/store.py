@@ -5,7 +5,17 @@ Layout of the store directory::
     store/
       current -> builds/<digest>   (symlink, replaced atomically)
       builds/<digest>/             (one RocksDB store per loaded build)
-      builds/<digest>/BUILD.json   (the manifest it was loaded from)
+      builds/<digest>/BUILD.json   (the manifest it was loaded from; written last)
+      builds/<digest>/labels.sqlite, partitions.json
+                                   (search index and VoID counts: made once here, not by
+                                    each server at start-up or on first request)
+      builds/.loading-*/           (a load in progress, renamed to <digest> when complete)
+      builds/.lock                 (held by the one load running; freed by the OS if it dies)
+
+A load killed at any point leaves ``current`` on the previous build: the new build only
+becomes visible through the atomic ``os.replace`` of the ``current`` link. What the killed load
+left (a ``.loading-*`` directory) is removed by the next load, which holds the lock and so
+knows no other load is writing it.
 """
 
 from __future__ import annotations
@@ -14,17 +24,25 @@ import json
 import os
 import shutil
 import tempfile
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from nsxkg.build import MANIFEST, Manifest
+from nsxkg import labels, partitions
+from nsxkg.conformance import require_conforming
 from nsxkg.errors import StoreError
-from nsxkg.validate import REPORT
+from nsxkg.locking import exclusive
+
+if TYPE_CHECKING:
+    from nsxkg.build import Manifest
 
 CURRENT = "current"
 BUILD_INFO = "BUILD.json"
+STAGING_PREFIX = ".loading-"
+LOCK = ".lock"
 
 
 @dataclass(frozen=True)
@@ -36,31 +54,48 @@ class LoadedBuild:
 
 
 def load(build_dir: Path, store_dir: Path, *, require_valid: bool = True) -> LoadedBuild:
+    # Imported here: they pull in the converters and pySHACL (seconds), which a server
+    # opening the store with ``open_store`` never needs.
+    from nsxkg.build import Manifest
+
     manifest = Manifest.read(build_dir)
     if require_valid:
-        _check_validated(build_dir, manifest)
+        require_conforming(build_dir, manifest, "load", StoreError)
     builds = store_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
+    with _exclusive(builds):
+        _remove_stale(builds)
+        return _load_locked(build_dir, store_dir, builds, manifest)
+
+
+def _load_locked(build_dir: Path, store_dir: Path, builds: Path,
+                 manifest: Manifest) -> LoadedBuild:
     final = builds / manifest.digest[:16]
-    previous = _current_target(store_dir)
+    previous = current_build(store_dir)
     if (final / BUILD_INFO).is_file():
         # This exact build is already loaded: point at it again rather than rewrite it
         # under a server that may be reading it.
         _point_current(store_dir, final)
         info = _read_info(final)
         return LoadedBuild(final, manifest.digest, int(str(info.get("quads", 0))), info)
-    staging = Path(tempfile.mkdtemp(prefix=".loading-", dir=builds))
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=builds))
     try:
         store = ox.Store(str(staging))
         for path in manifest.graph_files(build_dir):
             store.bulk_load(path=path, format=ox.RdfFormat.N_QUADS)
         store.optimize()
         quads = len(store)
+        # Per-build figures the server would otherwise compute on start or first request.
+        labels.write(labels.from_store(store), staging)
+        partitions.write(partitions.count(store), staging)
         store.flush()
         del store
+        from nsxkg.build import MANIFEST
+
         info = json.loads((build_dir / MANIFEST).read_text(encoding="utf-8"))
         info["quads"] = quads
         shutil.rmtree(final, ignore_errors=True)  # a half-loaded leftover without BUILD.json
+        # BUILD.json last: its presence is what marks a loaded build as complete.
         (staging / BUILD_INFO).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
         staging.rename(final)
     except BaseException:
@@ -71,9 +106,22 @@ def load(build_dir: Path, store_dir: Path, *, require_valid: bool = True) -> Loa
     return LoadedBuild(final, manifest.digest, quads, _read_info(final))
 
 
+def _exclusive(builds: Path) -> AbstractContextManager[None]:
+    """One load at a time per store directory."""
+    return exclusive(builds / LOCK, f"{builds.parent}: another `nsxkg load` is running on "
+                                    f"this store directory")
+
+
+def _remove_stale(builds: Path) -> None:
+    """What loads killed midway left behind (under the lock, so nothing is writing it)."""
+    for child in builds.iterdir():
+        if child.name.startswith(STAGING_PREFIX):
+            shutil.rmtree(child, ignore_errors=True)
+
+
 def open_store(store_dir: Path) -> tuple[ox.Store, LoadedBuild]:
     """Open the current build read-only: many server processes may share it."""
-    target = _current_target(store_dir)
+    target = current_build(store_dir)
     if target is None:
         raise StoreError(f"{store_dir}: no loaded store; run `nsxkg build`, `nsxkg validate` "
                          f"and `nsxkg load` first (or `make serve`)")
@@ -83,22 +131,8 @@ def open_store(store_dir: Path) -> tuple[ox.Store, LoadedBuild]:
                               int(str(info.get("quads", 0))), info)
 
 
-def _check_validated(build_dir: Path, manifest: Manifest) -> None:
-    path = build_dir / REPORT
-    try:
-        report = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise StoreError(f"{build_dir}: this build has not been validated; run "
-                         f"`nsxkg validate` before `nsxkg load`") from err
-    if report.get("digest") != manifest.digest:
-        raise StoreError(f"{path}: the validation report is for another build; run "
-                         f"`nsxkg validate` again")
-    if not report.get("conforms"):
-        raise StoreError(f"{path}: the build does not conform to the shapes "
-                         f"({len(report.get('violations', []))} violations); nothing loaded")
-
-
-def _current_target(store_dir: Path) -> Path | None:
+def current_build(store_dir: Path) -> Path | None:
+    """The loaded build ``current`` points at (resolved), or None before the first load."""
     link = store_dir / CURRENT
     return link.resolve() if link.is_symlink() and link.resolve().is_dir() else None
 
@@ -115,7 +149,7 @@ def _prune(builds: Path, keep: set[Path | None]) -> None:
     """Keep the new build and the one before it (a running server may still read it)."""
     kept = {k.resolve() for k in keep if k}
     for child in builds.iterdir():
-        if child.resolve() not in kept and not child.name.startswith("."):
+        if child.is_dir() and child.resolve() not in kept and not child.name.startswith("."):
             shutil.rmtree(child, ignore_errors=True)
 
 

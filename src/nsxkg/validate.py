@@ -31,12 +31,11 @@ from rdflib.term import Node
 from nsxkg import qc
 from nsxkg.build import ORIGINS, Manifest
 from nsxkg.config import Settings
+from nsxkg.conformance import REPORT
 from nsxkg.errors import InputError
 from nsxkg.frameworks.loader import line_map, load_framework
 from nsxkg.frameworks.origins import origins
 from nsxkg.iris import Iris
-
-REPORT = "validation.json"
 
 Locate = Callable[[str], str]
 

@@ -23,6 +23,7 @@ from nsxkg.convert.terms import (
 )
 from nsxkg.iris import Iris
 from nsxkg.namespaces import DCAT, DCTERMS, FOAF, NSX, OWL, PROV, RDF, SKOS
+from nsxkg.progress import Progress
 from nsxkg.sources import onet_rows as r
 from nsxkg.sources.onet import OnetRelease
 from nsxkg.sources.tabular import AbsentFile, YearMonth
@@ -75,30 +76,25 @@ class SourceReport:
         if self.origins is not None:
             self.origins.write(f"{subject.value}\t{file}\t{row}\n")
 
-    def tick(self, name: str, count: int) -> None:
-        if self.progress is not None and count % 5000 == 0:
-            self.progress(name, count)
-
     def quads(self, graph: NamedNode, converted: Iterable[tuple[int, list[Triple]]],
               name: str, file: str) -> Iterator[Quad]:
-        """The quads of a file's converted rows; counts rows and notes where each
-        resource came from along the way."""
+        """The quads of a file's converted rows; counts rows, notes where each resource came
+        from, and reports progress along the way."""
+        progress = self.progress
         count = 0
+        if progress is not None:
+            progress.rows(name, file, 0)
         for row, triples in converted:
             count += 1
             if triples:
                 self.origin(triples[0][0], file, row)
-            self.tick(name, count)
+            # Every row would cost a call per row; the bar redraws ten times a second anyway.
+            if progress is not None and count % 500 == 0:
+                progress.rows(name, file, count)
             yield from quads(graph, triples)
-        self.done(name, count)
-
-    def done(self, name: str, count: int) -> None:
         self.rows[name] = count
-        if self.progress is not None:
-            self.progress(name, -count)
-
-
-Progress = Callable[[str, int], None]
+        if progress is not None:
+            progress.done(name, file, count)
 
 
 def ym(value: YearMonth) -> Term:

@@ -113,6 +113,10 @@ class OnetRelease:
             layout = _directory_layout(location)
         elif location.is_file() and zipfile.is_zipfile(location):
             layout = _zip_layout(location)
+        elif location.is_file() and location.suffix.lower() == ".zip":
+            # A zip's directory is at its end: a download cut short has none.
+            raise InputError.at(location, "not a readable zip archive: cut short or damaged "
+                                          "(download it again, e.g. `nsxkg fetch onet`)")
         else:
             raise InputError.at(location, "expected an O*NET release directory or zip archive")
         readme = _read_text(layout.readme) if layout.readme else ""

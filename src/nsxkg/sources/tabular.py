@@ -11,12 +11,15 @@ user sees when they open the file. In CSV a record may span several lines; it is
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import io
 import re
 import shutil
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +29,7 @@ from pathlib import Path
 from typing import IO, Any, Generic, NamedTuple, TypeVar
 
 from nsxkg.errors import InputError, NsxkgError, RowError
+from nsxkg.progress import Fraction, reading
 
 # O*NET writes "n/a" for a missing value in text releases; the Excel release leaves the cell empty.
 ONET_NULLS = frozenset({"", "n/a"})
@@ -82,6 +86,16 @@ class TableFile:
 
     def __str__(self) -> str:
         return f"{self.path}/{self.member}" if self.member else str(self.path)
+
+    def size(self) -> int | None:
+        """Bytes of the (uncompressed) file, for a progress bar; None when unknown."""
+        try:
+            if self.member is None:
+                return self.path.stat().st_size
+            with zipfile.ZipFile(self.path) as archive:
+                return archive.getinfo(self.member).file_size
+        except (OSError, KeyError, zipfile.BadZipFile):
+            return None
 
     @contextmanager
     def open_binary(self) -> Iterator[IO[bytes]]:
@@ -293,19 +307,30 @@ def _rows(
     nulls: frozenset[str],
 ) -> Iterator[Row]:
     name = str(table_file)
-    table = _header(name, records, header_starts, nulls)
-    missing = [c for c in required if c not in table.index]
-    if missing:
-        raise RowError(name, table.header_row, missing[0],
-                       f"missing column; the header has {', '.join(map(repr, table.columns))}")
-    width = len(table.columns)
-    excel = table_file.suffix in EXCEL_SUFFIXES
-    for number, values in records:
-        if all(v is None or v == "" for v in values):
-            continue
-        if len(values) != width:
-            values = _fit(table, number, values, excel)
-        yield Row(table, number, values)
+    table: Table | None = None
+    try:
+        table = _header(name, records, header_starts, nulls)
+        missing = [c for c in required if c not in table.index]
+        if missing:
+            raise RowError(name, table.header_row, missing[0],
+                           f"missing column; the header has "
+                           f"{', '.join(map(repr, table.columns))}")
+        width = len(table.columns)
+        excel = table_file.suffix in EXCEL_SUFFIXES
+        for number, values in records:
+            if all(v is None or v == "" for v in values):
+                continue
+            if len(values) != width:
+                values = _fit(table, number, values, excel)
+            yield Row(table, number, values)
+    except _Undecodable as bad:
+        if table is None and bad.number > 1:
+            # Text is decoded in chunks: the header's chunk may be the one that failed.
+            with contextlib.suppress(NsxkgError):
+                table = _header(name, iter(bad.leading[:bad.number - 1]), header_starts, nulls)
+        column = table.columns[bad.cell] if table is not None and bad.cell is not None \
+            and bad.cell < len(table.columns) else None
+        raise RowError(bad.file, bad.number, column, str(bad)) from bad.__cause__
 
 
 def _header(
@@ -353,7 +378,8 @@ def _delimited_records(table_file: TableFile) -> Iterator[tuple[int, tuple[objec
     else:
         # O*NET text has literal double quotes inside unquoted fields ("head counts").
         dialect = {"delimiter": "\t", "quoting": csv.QUOTE_NONE}
-    with table_file.open_binary() as raw:
+    with (table_file.open_binary() as raw,
+          reading(str(table_file), _bytes_read(raw, table_file.size()))):
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
         reader = csv.reader(text, strict=True, **dialect)
         number = 0
@@ -364,7 +390,75 @@ def _delimited_records(table_file: TableFile) -> Iterator[tuple[int, tuple[objec
         except csv.Error as exc:
             raise RowError(str(table_file), number + 1, None, f"malformed CSV: {exc}") from exc
         except UnicodeDecodeError as exc:
-            raise InputError.at(str(table_file), f"not UTF-8 text: {exc}") from exc
+            raise _undecodable(table_file, dialect) from exc
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+            # A damaged or cut-short zip member; text is decoded ahead in chunks, so the
+            # damage is at or after this row.
+            raise RowError(str(table_file), number + 1, None,
+                           f"the file is damaged or cut short at or after this row: "
+                           f"{exc}") from exc
+
+
+def _member_damage(table_file: TableFile) -> str | None:
+    """Why a zip member fails its checksum (garbled compressed data may still inflate to
+    bytes, which then read as bad text), or None."""
+    if table_file.member is None:
+        return None
+    try:
+        with table_file.open_binary() as member:
+            while member.read(1 << 20):
+                pass
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        return str(exc)
+    return None
+
+
+class _Undecodable(Exception):
+    """Bytes that are not UTF-8, at a record and cell (turned into a ``RowError`` naming the
+    column by ``_rows``, which knows the header)."""
+
+    def __init__(self, file: str, number: int, cell: int | None, message: str,
+                 leading: list[tuple[int, tuple[object, ...]]]):
+        self.file, self.number, self.cell = file, number, cell
+        self.leading = leading  # the first records, to find the header if it was not read
+        super().__init__(message)
+
+
+def _undecodable(table_file: TableFile, dialect: dict[str, Any]) -> _Undecodable:
+    """Find the record and cell holding the first bytes that are not UTF-8.
+
+    The fast path decodes the file in large chunks, so when it fails the position is lost;
+    only then is the file read again line by line to say where."""
+    found: list[tuple[bytes, str]] = []
+    damage = _member_damage(table_file)
+
+    def lines() -> Iterator[str]:
+        with table_file.open_binary() as raw:
+            for index, line in enumerate(raw):
+                if index == 0:
+                    line = line.removeprefix(codecs.BOM_UTF8)
+                try:
+                    yield line.decode("utf-8")
+                except UnicodeDecodeError as err:
+                    if not found:
+                        found.append((line[max(0, err.start - 20):err.end + 20], err.reason))
+                    yield line.decode("utf-8", "surrogateescape")
+
+    leading: list[tuple[int, tuple[object, ...]]] = []
+    for number, record in enumerate(csv.reader(lines(), **dialect), start=1):
+        if len(leading) < 100:
+            leading.append((number, tuple(record)))
+        if found:
+            context, reason = found[0]
+            cell = next((i for i, value in enumerate(record)
+                         if any("\udc80" <= ch <= "\udcff" for ch in value)), None)
+            message = (f"the file is damaged or cut short at or after this row ({damage}); "
+                       f"its bytes here are not text" if damage else
+                       f"not UTF-8 text ({reason}) in {context!r}; the file must be saved as "
+                       f"UTF-8 (these bytes look like Latin-1 or Windows-1252)")
+            return _Undecodable(str(table_file), number, cell, message, leading)
+    return _Undecodable(str(table_file), 1, None, "not UTF-8 text; the file must be saved "
+                                                  "as UTF-8", leading)
 
 
 def _excel_records(table_file: TableFile) -> Iterator[tuple[int, tuple[object, ...]]]:
@@ -373,15 +467,29 @@ def _excel_records(table_file: TableFile) -> Iterator[tuple[int, tuple[object, .
     with _seekable(table_file) as fh:
         try:
             workbook = load_workbook(fh, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError) as exc:
+        except (zipfile.BadZipFile, KeyError, OSError, zlib.error, EOFError,
+                SyntaxError) as exc:  # SyntaxError: XML parse errors in a damaged workbook
             raise InputError.at(str(table_file), f"not a readable .xlsx workbook: {exc}") from exc
+        number = 0
         try:
             # O*NET workbooks hold one sheet, its title truncated to Excel's 31 characters.
             sheet = workbook.worksheets[0]
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                yield number, tuple(values)
+            # The sheet's declared dimension; the compressed XML stream has no usable position.
+            total: int | None = sheet.max_row
+            with reading(str(table_file), lambda: number / total if total else None):
+                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                    yield number, tuple(values)
+        except (zipfile.BadZipFile, zlib.error, EOFError, SyntaxError) as exc:
+            raise RowError(str(table_file), number + 1, None,
+                           f"the workbook is damaged or cut short at this row: {exc}") from exc
         finally:
             workbook.close()
+
+
+def _bytes_read(raw: IO[bytes], size: int | None) -> Fraction:
+    # A zip member's tell() counts uncompressed bytes, like its size; text is read ahead in
+    # 8 kB chunks, close enough for a bar.
+    return lambda: raw.tell() / size if size else None
 
 
 @contextmanager
@@ -392,6 +500,10 @@ def _seekable(table_file: TableFile) -> Iterator[IO[bytes]]:
             yield fh
         return
     with tempfile.TemporaryFile() as spool, table_file.open_binary() as member:
-        shutil.copyfileobj(member, spool)
+        try:
+            shutil.copyfileobj(member, spool)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raise InputError.at(str(table_file), f"the zip member is damaged or cut short: "
+                                                 f"{exc}") from exc
         spool.seek(0)
         yield spool

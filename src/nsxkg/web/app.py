@@ -15,40 +15,42 @@ from starlette.exceptions import HTTPException
 
 from nsxkg import __version__
 from nsxkg.config import Settings
-from nsxkg.store import open_store
-from nsxkg.web import crosswalks, dumps, linked_data, pages, sparql, void
-from nsxkg.web.deps import HERE, AppState
+from nsxkg.web import admin, api_queries, crosswalks, dumps, linked_data, pages, sparql, void
+from nsxkg.web.deps import HERE
 from nsxkg.web.http import error
-from nsxkg.web.search import LabelIndex
-from nsxkg.web.workers import WorkerPool
+from nsxkg.web.lifecycle import Lifecycle, open_state
+from nsxkg.web.limits import RequestLimits
 
 
 def create_app(settings: Settings) -> FastAPI:
-    store, build = open_store(settings.store_dir)
     templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescapes .html
-    pool = WorkerPool(build.path, settings.pool_size, settings.query_timeout)
-    state = AppState(settings, store, build, pool, templates, LabelIndex.from_store(store))
+    state = open_state(settings, templates)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await pool.start()
+        lifecycle: Lifecycle = app.state.lifecycle
+        await lifecycle.start()
         try:
             yield
         finally:
-            pool.close()
+            lifecycle.close()
 
     app = FastAPI(title="nsxkg", version=__version__, lifespan=lifespan,
                   description="NSX Skills Knowledge Graph: SPARQL 1.1 endpoint, linked data "
                               "and pages")
-    app.state.nsxkg = state
+    app.state.lifecycle = Lifecycle(app, state)  # sets app.state.nsxkg, swapped on reload
+    # Added first, so it runs inside CORS: a 413 or 429 still carries the CORS headers a
+    # browser needs to show it to the page that asked.
+    app.add_middleware(RequestLimits, settings=settings)
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                        allow_methods=["GET", "HEAD", "POST", "OPTIONS"], allow_headers=["*"],
                        expose_headers=["ETag", "Last-Modified", "Content-Location", "Link",
-                                       "X-Result-Count"], max_age=3600)
+                                       "X-Result-Count", "Retry-After"], max_age=3600)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for router in (sparql.router, linked_data.router, void.router, dumps.router, crosswalks.router,
-                   pages.router):
+                   pages.router, admin.router):
         app.include_router(router)
+    app.include_router(api_queries.router(settings.queries))
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
@@ -65,3 +67,9 @@ def create_app(settings: Settings) -> FastAPI:
         return error(request, 400, f"bad request: {details}")
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app for `nsxkg serve --workers N`: uvicorn imports it by name in each process,
+    and the settings arrive through ``NSXKG_*`` variables."""
+    return create_app(Settings())

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -24,11 +26,13 @@ T = TypeVar("T")
 
 @dataclass
 class AppState:
-    """Everything a request needs; built once when the app starts.
+    """Everything a request needs, for one loaded build; built when the app starts and
+    replaced whole by a reload (a request keeps the state it started with).
 
     ``store`` is the in-process read-only handle used by the server's own lookups
     (dereferencing, pages, search): their queries are fixed and bounded. Users' SPARQL goes
-    to ``pool``, whose workers can be killed.
+    to ``pool``, whose workers can be killed. The label index is built in the background
+    (``labels``), so the server answers before it is ready; a search waits for it.
     """
 
     settings: Settings
@@ -36,8 +40,12 @@ class AppState:
     build: LoadedBuild
     pool: WorkerPool
     templates: Jinja2Templates
-    index: LabelIndex
+    labels: Future[LabelIndex]
     cache: dict[str, Any] = field(default_factory=dict)  # per-build results (VoID, stats)
+
+    @property
+    def index(self) -> LabelIndex:
+        return self.labels.result()
 
     def memo(self, family: str, key: Hashable, make: Callable[[], T], limit: int = 512) -> T:
         """``make()``, remembered per key (least recently used dropped past ``limit``).
@@ -56,19 +64,26 @@ class AppState:
             table.popitem(last=False)
         return value
 
+    def remembered(self, family: str, key: Hashable) -> Any:
+        """What ``memo`` holds for this key, or None; never computes it."""
+        table = self.cache.get(f"memo:{family}")
+        return None if table is None else table.get(key)
+
     @property
     def etag_seed(self) -> str:
         return self.build.digest or self.build.path.name
 
-    @property
+    @cached_property
     def last_modified(self) -> datetime:
-        # The build was loaded once and never changes: its BUILD.json time is the data's time.
+        # The build was loaded once and never changes: its BUILD.json time is the data's time
+        # (read once: every response's validators need it).
         info = self.build.path / BUILD_INFO
         stamp = info.stat().st_mtime if info.exists() else self.build.path.stat().st_mtime
         return datetime.fromtimestamp(int(stamp), tz=UTC)
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
+    # async, so FastAPI calls it on the event loop rather than in a thread per request.
     state: AppState = request.app.state.nsxkg
     return state
 

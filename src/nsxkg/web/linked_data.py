@@ -13,8 +13,10 @@ URL layout (whatever host the server runs on, paths map onto the configured base
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from typing import TypeVar
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
@@ -28,6 +30,7 @@ from nsxkg.web.http import error, etag_for, not_modified, validators
 from nsxkg.web.negotiation import NotAcceptable, UnknownFormat, negotiate
 
 router = APIRouter()
+T = TypeVar("T")
 
 # Order matters: on Accept: */* (curl, most RDF libraries) the data wins over the page.
 DOCUMENT_FORMATS: list[Format] = [BY_NAME[n] for n in
@@ -46,8 +49,11 @@ def _see_other(location: str) -> Response:
     return RedirectResponse(location, status_code=303, headers={"Vary": "Accept"})
 
 
+# The handlers are async: a dereference is a couple of index lookups and a remembered body,
+# cheaper than the thread hand-off a sync handler costs; describing and rendering a resource
+# the first time runs in a thread (see _remembered).
 @router.api_route("/id/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
-def resource(request: Request, state: State) -> Response:
+async def resource(request: Request, state: State) -> Response:
     tail = _raw_tail(request, "/id/")
     if not tail or not exists(state.store, state.settings.base_iri + "id/" + tail):
         return error(request, 404, f"no resource <{state.settings.base_iri}id/{tail}> in "
@@ -56,7 +62,7 @@ def resource(request: Request, state: State) -> Response:
 
 
 @router.api_route("/doc/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
-def document(request: Request, state: State) -> Response:
+async def document(request: Request, state: State) -> Response:
     tail = _raw_tail(request, "/doc/")
     base = state.settings.base_iri + "id/"
     explicit: Format | None = None
@@ -69,8 +75,8 @@ def document(request: Request, state: State) -> Response:
     if not tail:
         return error(request, 404, "no resource here; try /id/occupation/11-2022.00")
     iri = base + tail
-    return _negotiated(request, state, iri, f"/doc/{tail}", explicit,
-                       lambda: describe(state.store, iri))
+    return await _negotiated(request, state, iri, f"/doc/{tail}", explicit,
+                             lambda: describe(state.store, iri))
 
 
 @router.api_route("/def", methods=["GET", "HEAD"], include_in_schema=False)
@@ -83,12 +89,12 @@ def ontology(request: Request, state: State) -> Response:
 
 
 @router.api_route("/def.{ext}", methods=["GET", "HEAD"], include_in_schema=False)
-def ontology_document(ext: str, request: Request, state: State) -> Response:
+async def ontology_document(ext: str, request: Request, state: State) -> Response:
     fmt = SUFFIXES.get(f".{ext}")
     if fmt is None:
         return error(request, 404, f"no ontology document /def.{ext}; try /def.ttl")
-    return _negotiated(request, state, ONTOLOGY, "/def", fmt,
-                       lambda: ontology_triples(state))
+    return await _negotiated(request, state, ONTOLOGY, "/def", fmt,
+                             lambda: ontology_triples(state))
 
 
 @router.get("/context.jsonld", include_in_schema=False)
@@ -130,9 +136,19 @@ def ontology_triples(state: AppState) -> list[ox.Triple]:
     return result
 
 
-def _negotiated(request: Request, state: AppState, iri: str, doc_path: str,
-                explicit: Format | None,
-                triples_of: Callable[[], list[ox.Triple]]) -> Response:
+async def _remembered(state: AppState, family: str, key: Hashable, make: Callable[[], T],
+                      limit: int = 512) -> T:
+    """``state.memo`` without blocking the event loop: only a first computation goes to a
+    thread."""
+    found: T | None = state.remembered(family, key)
+    if found is not None:
+        return found
+    return await asyncio.to_thread(state.memo, family, key, make, limit)
+
+
+async def _negotiated(request: Request, state: AppState, iri: str, doc_path: str,
+                      explicit: Format | None,
+                      triples_of: Callable[[], list[ox.Triple]]) -> Response:
     if explicit is None:
         try:
             fmt = negotiate(request.headers.get("accept"), DOCUMENT_FORMATS,
@@ -155,9 +171,15 @@ def _negotiated(request: Request, state: AppState, iri: str, doc_path: str,
     if fmt.name == "html":
         from nsxkg.web.pages import resource_page
 
-        response = resource_page(request, state, iri, triples_of(), doc_path)
-        response.headers.update(headers)
-        return response
+        # Rendered once per resource: the page depends on the build alone (never on the
+        # request), and rendering is most of a dereference's time.
+        def render() -> tuple[int, bytes]:
+            page = resource_page(request, state, iri, triples_of(), doc_path)
+            return page.status_code, bytes(page.body)
+
+        status, html = await _remembered(state, "pages", (iri, doc_path), render, limit=256)
+        return Response(html, status_code=status, media_type=fmt.content_type,
+                        headers=headers)
     context_url = str(request.base_url) + "context.jsonld"
 
     def serialise() -> bytes:
@@ -170,5 +192,5 @@ def _negotiated(request: Request, state: AppState, iri: str, doc_path: str,
         return ox.serialize(triples, format=fmt.oxigraph, prefixes=prefixes) or b""
 
     key = (iri, fmt.name, context_url if fmt.name == "jsonld" else "")
-    body = state.memo("documents", key, serialise)
+    body = await _remembered(state, "documents", key, serialise)
     return Response(body, media_type=fmt.content_type, headers=headers)

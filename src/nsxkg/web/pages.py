@@ -20,6 +20,7 @@ from nsxkg.web import views
 from nsxkg.web.deps import AppState, State
 from nsxkg.web.describe import LABELS
 from nsxkg.web.http import page
+from nsxkg.web.limits import Refusal, screen
 from nsxkg.web.workers import Job, QueryFailed
 
 router = APIRouter(include_in_schema=False)
@@ -55,7 +56,9 @@ def local_href(iri: str, state: AppState) -> str:
         return "/doc/" + iri[len(base) + 3:]
     if iri.startswith(NSX.iri):
         return "/def.html#" + iri[len(NSX.iri):]
-    return iri
+    # Data and query results may hold any IRI: a javascript: or data: one as a link would run
+    # in the reader's browser on a click, so only web and mail IRIs are linked.
+    return iri if iri.lower().startswith(("http://", "https://", "mailto:")) else ""
 
 
 def short(iri: str) -> str:
@@ -142,6 +145,12 @@ async def query_form(request: Request, state: State, query: str = "") -> Respons
     """The query page; with ?query= it also runs it (for browsers without JavaScript)."""
     if not query.strip():
         return query_page(request, state)
+    # The same refusals as /sparql: without them this page would let a query call SERVICE
+    # endpoints at any address (SSRF).
+    refusal = screen(query, state.settings)
+    if isinstance(refusal, Refusal):
+        return query_page(request, state, query, problem=refusal.message,
+                          status=refusal.status)
     job = Job(query=query, results_format="json", rdf_format="turtle",
               limit=state.settings.result_limit)
     try:

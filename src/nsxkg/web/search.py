@@ -1,135 +1,89 @@
 """Label search over occupations, skills and titles, for the search box and its autocomplete.
 
-Search never builds SPARQL from what a user typed: the labels are read once per build into
-memory, and matching is plain Python over normalised words. Every word typed must be the
-start of some word of a label, so "sales man" finds "Sales Managers".
+Search never builds SPARQL from what a user typed: it matches normalised words in the label
+index that ``nsxkg load`` wrote beside the build (``nsxkg.labels``), with the typed words
+passed as bound SQL parameters. Every word typed must be the start of some word of a label,
+so "sales man" finds "Sales Managers".
 """
 
 from __future__ import annotations
 
-import bisect
-import re
-from collections import defaultdict
-from dataclasses import dataclass
+import sqlite3
+import threading
+from pathlib import Path
 
 import pyoxigraph as ox
 
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+from nsxkg import labels
+from nsxkg.labels import Hit, words
 
-# (kind shown to people, SPARQL pattern binding ?iri ?label [?target ?targetLabel])
-_SOURCES: tuple[tuple[str, str], ...] = (
-    ("occupation", "?iri a nsx:Occupation ; skos:prefLabel ?label ."),
-    ("occupation", "?iri a nsx:Occupation ; skos:notation ?label ."),
-    ("title", "?iri a nsx:Occupation ; skos:altLabel ?label ."),
-    # Anchored on the release: "?iri a nsx:Occupation" here made oxigraph walk every
-    # nsx:occupation link (millions of O*NET ratings) — 12 s instead of 1 ms.
-    ("title", "?r a nsx:FrameworkRelease ; nsx:relatedTitle ?label ; nsx:occupation ?iri ."),
-    ("skill", "VALUES ?c { nsx:ONetSkill nsx:DurableSkillDomain } ?iri a ?c ; "
-              "skos:prefLabel ?label ."),
-    ("knowledge", "?iri a nsx:Knowledge ; skos:prefLabel ?label ."),
-    ("ability", "?iri a nsx:Ability ; skos:prefLabel ?label ."),
-    ("work style", "?iri a nsx:WorkStyle ; skos:prefLabel ?label ."),
-    ("technology", "?iri a nsx:TechnologyCategory ; skos:prefLabel ?label ."),
-)
-_KIND_RANK = {"occupation": 0, "title": 1, "skill": 2, "knowledge": 3, "ability": 4,
-              "work style": 5, "technology": 6}
-
-PREFIXES = """PREFIX nsx: <https://w3id.org/nsxkg/def#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+# The best label per resource: exact phrase, then phrase prefix, then any order; then by
+# kind, fewer words, alphabetically. {matches} is one range condition per typed word.
+_SEARCH = """
+WITH hit AS (
+    SELECT *, CASE WHEN folded = :phrase THEN 0
+                   WHEN substr(folded, 1, :length) = :phrase THEN 1 ELSE 2 END AS exact
+    FROM entry WHERE {matches}),
+ranked AS (
+    SELECT *, row_number() OVER (PARTITION BY iri
+                                 ORDER BY exact, kind_rank, nwords, folded, iri, id) AS best
+    FROM hit)
+SELECT label, iri, kind, name FROM ranked WHERE best = 1
+ORDER BY exact, kind_rank, nwords, folded, iri, id LIMIT :limit
 """
-
-
-def words(text: str) -> list[str]:
-    return [w.casefold() for w in _WORD.findall(text)]
-
-
-@dataclass(frozen=True)
-class Hit:
-    label: str
-    iri: str
-    kind: str
-    name: str  # the resource's own label (for a title: its occupation's)
-
-
-@dataclass(frozen=True)
-class _Entry:
-    hit: Hit
-    words: tuple[str, ...]
-    folded: str
+_MATCH = "id IN (SELECT entry FROM word WHERE word >= :w{i} AND word < :w{i}_end)"
+_AFTER_ALL = "\U0010ffff"  # sorts after any character a word can continue with
 
 
 class LabelIndex:
     def __init__(self, entries: list[Hit]):
-        seen: set[tuple[str, str, str]] = set()
-        self._entries: list[_Entry] = []
-        postings: dict[str, set[int]] = defaultdict(set)
-        for hit in entries:
-            key = (hit.label.casefold(), hit.iri, hit.kind)
-            if key not in seen:
-                seen.add(key)
-                label_words = words(hit.label)
-                for word in label_words:
-                    postings[word].add(len(self._entries))
-                self._entries.append(_Entry(hit, tuple(label_words), " ".join(label_words)))
-        # Sorted words, so the words starting with a typed prefix are one bisect away.
-        self._words = sorted(postings)
-        self._postings = [postings[w] for w in self._words]
+        """An index held in memory (tests, and builds loaded without ``labels.sqlite``)."""
+        db = sqlite3.connect(":memory:", check_same_thread=False)
+        labels.fill(db, entries)
+        self._open(db)
 
-    def _starting_with(self, prefix: str) -> set[int]:
-        found: set[int] = set()
-        start = bisect.bisect_left(self._words, prefix)
-        for index in range(start, len(self._words)):
-            if not self._words[index].startswith(prefix):
-                break
-            found |= self._postings[index]
-        return found
+    def _open(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        # Requests run in a thread pool; one connection, one statement at a time.
+        self._lock = threading.Lock()
 
-    def __len__(self) -> int:
-        return len(self._entries)
+    @classmethod
+    def open(cls, path: Path) -> LabelIndex:
+        """The index file of a loaded build, read-only; it never changes."""
+        index = cls.__new__(cls)
+        index._open(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1",
+                                    uri=True, check_same_thread=False))
+        return index
 
     @classmethod
     def from_store(cls, store: ox.Store) -> LabelIndex:
-        names: dict[str, str] = {}
-        rows: list[tuple[str, str, str]] = []
-        for kind, pattern in _SOURCES:
-            result = store.query(PREFIXES + f"SELECT ?iri ?label WHERE {{ {pattern} }}",
-                                 use_default_graph_as_union=True)
-            assert isinstance(result, ox.QuerySolutions)
-            for sol in result:
-                iri, label = sol["iri"], sol["label"]
-                if isinstance(iri, ox.NamedNode) and isinstance(label, ox.Literal):
-                    rows.append((kind, iri.value, label.value))
-                    if kind != "title" and not label.value[:1].isdigit():
-                        names.setdefault(iri.value, label.value)
-        return cls([Hit(label, iri, kind, names.get(iri, label)) for kind, iri, label in rows])
+        return cls(labels.from_store(store))
+
+    @classmethod
+    def for_build(cls, store: ox.Store, build_path: Path) -> LabelIndex:
+        """From the index ``nsxkg load`` kept beside the build; built when it kept none."""
+        path = build_path / labels.LABELS_FILE
+        return cls.open(path) if path.is_file() else cls.from_store(store)
+
+    def __len__(self) -> int:
+        with self._lock:
+            (count,) = self._db.execute("SELECT count(*) FROM entry").fetchone()
+        return int(count)
 
     def search(self, query: str, limit: int = 10) -> list[Hit]:
         wanted = words(query)
         if not wanted:
             return []
         phrase = " ".join(wanted)
-        # Every typed word must start some word of the label: intersect the postings.
-        candidates: set[int] | None = None
-        for prefix in sorted(set(wanted), key=len, reverse=True):
-            matching = self._starting_with(prefix)
-            candidates = matching if candidates is None else candidates & matching
-            if not candidates:
-                return []
-        scored: list[tuple[tuple[int, int, int, str], Hit]] = []
-        for index in candidates or ():
-            entry = self._entries[index]
-            exactness = 0 if entry.folded == phrase else 1 if entry.folded.startswith(phrase) \
-                else 2
-            scored.append(((exactness, _KIND_RANK.get(entry.hit.kind, 9), len(entry.words),
-                            entry.folded), entry.hit))
-        scored.sort(key=lambda pair: pair[0])
-        hits: list[Hit] = []
-        seen: set[str] = set()
-        for _, hit in scored:
-            # One line per resource: the best-matching label wins.
-            if hit.iri not in seen:
-                seen.add(hit.iri)
-                hits.append(hit)
-            if len(hits) >= limit:
-                break
-        return hits
+        params: dict[str, object] = {"phrase": phrase, "length": len(phrase), "limit": limit}
+        prefixes = sorted(set(wanted), key=len, reverse=True)
+        for i, prefix in enumerate(prefixes):
+            params[f"w{i}"], params[f"w{i}_end"] = prefix, prefix + _AFTER_ALL
+        sql = _SEARCH.format(matches=" AND ".join(_MATCH.format(i=i)
+                                                  for i in range(len(prefixes))))
+        with self._lock:
+            rows = self._db.execute(sql, params).fetchall()
+        return [Hit(*row) for row in rows]
+
+
+__all__ = ["Hit", "LabelIndex", "words"]

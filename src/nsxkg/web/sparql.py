@@ -18,9 +18,9 @@ from nsxkg.formats import BY_NAME, Format, Kind, by_name, of_kind
 from nsxkg.namespaces import PREFIXES
 from nsxkg.web.deps import AppState, State
 from nsxkg.web.http import error, etag_for, not_modified, validators, wants_html
+from nsxkg.web.limits import READ_ONLY, Refusal, screen
 from nsxkg.web.negotiation import NotAcceptable, negotiate
 from nsxkg.web.service_description import service_description
-from nsxkg.web.sparqltext import analyse, disallowed_services
 from nsxkg.web.workers import Job, QueryFailed
 
 router = APIRouter()
@@ -28,8 +28,6 @@ router = APIRouter()
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
-READ_ONLY = ("this endpoint is read-only: SPARQL Update ({what}) is refused; use the query "
-             "operation (SELECT, ASK, CONSTRUCT, DESCRIBE)")
 
 
 @router.api_route("/sparql", methods=["GET", "HEAD"])
@@ -111,17 +109,9 @@ async def _answer(request: Request, state: AppState, params: dict[str, list[str]
     query = queries[0] if queries else ""
     if not query.strip():
         return error(request, 400, "missing query: the `query` parameter is empty")
-    analysis = analyse(query)
-    if analysis.update:
-        return error(request, 403, READ_ONLY.format(what=analysis.update))
-    refused = disallowed_services(analysis, state.settings.service_allow)
-    if refused:
-        allowed = ", ".join(f"<{iri}>" for iri in state.settings.service_allow) or "none"
-        described = {"?variable": "a variable endpoint",
-                     "?unreadable": "an endpoint in text that could not be read"}
-        return error(request, 403, "SERVICE to " + ", ".join(
-            described.get(iri, f"<{iri}>") for iri in refused)
-            + f" is not allowed on this endpoint (allowed: {allowed})")
+    analysis = screen(query, state.settings)
+    if isinstance(analysis, Refusal):
+        return error(request, analysis.status, analysis.message)
 
     override = _single(params.get("format"))
     kinds: tuple[Kind, ...] = (("rdf",) if analysis.form in ("CONSTRUCT", "DESCRIBE") else

@@ -16,6 +16,7 @@ check fails closed and the query is refused.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Literal
@@ -74,6 +75,23 @@ def tokenize(text: str) -> list[Token] | None:
 
 
 def analyse(text: str) -> Analysis:
+    """What ``text`` says (treat the result as read-only: it may be shared).
+
+    Clients send the same queries again and again, and tokenizing costs more than the rest
+    of a light query's handling, so short texts are remembered.
+    """
+    return _remembered(text) if len(text) <= _REMEMBER_UP_TO else _analyse(text)
+
+
+_REMEMBER_UP_TO = 8192  # characters; at most 512 texts: a few MiB
+
+
+@functools.lru_cache(maxsize=512)
+def _remembered(text: str) -> Analysis:
+    return _analyse(text)
+
+
+def _analyse(text: str) -> Analysis:
     tokens = tokenize(text)
     result = Analysis()
     if tokens is None:

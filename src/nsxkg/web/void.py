@@ -2,8 +2,9 @@
 registered for VoID: https://www.w3.org/TR/void/#well-known).
 
 Counts come from the loaded build: triples per named graph, class partitions (entities per
-class) and property partitions (triples per property). They are computed once per build,
-on first request, and kept.
+class) and property partitions (triples per property); ``nsxkg load`` counted the
+partitions (``nsxkg.partitions``), and the description is assembled on first request and
+kept.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from nsxkg import __version__
+from nsxkg import __version__, partitions
 from nsxkg.namespaces import DCAT, DCTERMS, FOAF, NSX, PREFIXES, RDF, SKOS
 from nsxkg.web.deps import AppState, State
 from nsxkg.web.http import error, etag_for, not_modified, validators
@@ -32,23 +33,6 @@ def _v(name: str) -> ox.NamedNode:
 
 def _count(n: int) -> ox.Literal:
     return ox.Literal(str(n), datatype=XSD_INTEGER)
-
-
-def _rows(store: ox.Store, query: str) -> list[ox.QuerySolution]:
-    result = store.query(query, use_default_graph_as_union=True)
-    assert isinstance(result, ox.QuerySolutions)
-    return list(result)
-
-
-def partitions(store: ox.Store) -> tuple[list[tuple[str, int]], list[tuple[str, int]], int]:
-    classes = [(s["c"].value, int(s["n"].value)) for s in _rows(
-        store, "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c")]
-    properties = [(s["p"].value, int(s["n"].value)) for s in _rows(
-        store, "SELECT ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } "
-               "GROUP BY ?p ORDER BY ?p")]
-    subjects = int(_rows(store, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }")[0]["n"]
-                   .value)
-    return classes, properties, subjects
 
 
 def void_triples(state: AppState, root: str) -> list[ox.Triple]:
@@ -86,7 +70,7 @@ def void_triples(state: AppState, root: str) -> list[ox.Triple]:
     add(dataset, _v("triples"), _count(state.build.quads))
     add(dataset, _v("exampleResource"),
         ox.NamedNode(state.settings.base_iri + "id/occupation/11-2022.00"))
-    classes, properties, subjects = partitions(store)
+    classes, properties, subjects = partitions.for_build(store, state.build.path)
     add(dataset, _v("classes"), _count(len(classes)))
     add(dataset, _v("properties"), _count(len(properties)))
     add(dataset, _v("distinctSubjects"), _count(subjects))

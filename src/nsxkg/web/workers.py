@@ -14,20 +14,36 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
+import logging
 import multiprocessing as mp
+import multiprocessing.forkserver
+import os
 import threading
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any
+from typing import IO, cast
 
 import pyoxigraph as ox
 
-# "spawn": a fresh interpreter, no inherited locks, threads or RocksDB handles of the server.
-_CONTEXT = mp.get_context("spawn")
+# "forkserver": workers are forked from a fresh single-threaded interpreter that never held
+# the server's locks, threads or RocksDB handles (as with "spawn"), but that interpreter
+# imports the server's main module and this one only once: a worker then starts in
+# milliseconds plus opening the store, instead of a second or more of imports each time,
+# which matters at start-up and whenever a timed-out worker is replaced.
+_CONTEXT = mp.get_context("forkserver")
+_CONTEXT.set_forkserver_preload(["__main__", __name__])
 _STARTUP_TIMEOUT = 60.0
+# Answers up to this size are read from the pipe on the event loop; larger ones in a thread,
+# so that a big body never holds the loop while it crosses the pipe.
+_INLINE_BYTES = 32 * 1024
+_log = logging.getLogger(__name__)
+
+
+def warm_up() -> None:
+    """Start the fork server now, so its imports overlap the server's own start-up."""
+    multiprocessing.forkserver.ensure_running()
 
 
 @dataclass(frozen=True)
@@ -69,7 +85,11 @@ def _worker_main(conn: Connection, store_path: str) -> None:
             return
         try:
             answer = execute(store, job)
-            conn.send(("ok", answer))
+            if len(answer.body) <= _INLINE_BYTES:
+                conn.send(("ok", answer))
+            else:  # the body follows as raw bytes, read by the server in a thread
+                conn.send(("big", (answer.format, answer.count)))
+                conn.send_bytes(answer.body)
         except QueryFailed as err:
             conn.send(("error", (err.status, str(err))))
         except Exception as err:  # a bug must not take the worker down silently
@@ -118,57 +138,68 @@ def execute(store: ox.Store, job: Job) -> Answer:
                 else None
             body = ox.serialize(triples, format=fmt.oxigraph, prefixes=prefixes) or b""
             return Answer(body, name, len(triples))
-        variables = [v.value for v in result.variables]
-        rows = list(itertools.islice(result, job.limit + 1))
-        if len(rows) > job.limit:
+        assert isinstance(fmt.oxigraph, ox.QueryResultsFormat)
+        solutions = _solutions(result, fmt.oxigraph, job.limit)
+        if solutions is None:
             raise QueryFailed(422, over.format(what="rows"))
-        return Answer(_solutions(variables, rows, fmt.oxigraph), name, len(rows))
+        return Answer(solutions[0], name, solutions[1])
     except (ValueError, OSError) as err:  # raised lazily while iterating
         raise QueryFailed(400, f"SPARQL evaluation error: {err}") from err
 
 
-def _solutions(variables: list[str], rows: list[ox.QuerySolution],
-               target: ox.QueryResultsFormat | ox.RdfFormat | None) -> bytes:
-    # The rows were counted by iterating, which consumes oxigraph's result; write them as
-    # SPARQL JSON, then let oxigraph's own serialisers produce the other formats from it.
-    doc = {"head": {"vars": variables},
-           "results": {"bindings": [
-               {name: _term_json(row[name]) for name in variables if row[name] is not None}
-               for row in rows]}}
-    body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    if target == ox.QueryResultsFormat.JSON:
-        return body
-    assert isinstance(target, ox.QueryResultsFormat)
-    parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+class _TooMany(Exception):
+    pass
+
+
+class _CountedLines:
+    """Where oxigraph writes TSV results: counts the lines and stops past the limit."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.lines = 0
+        self.chunks: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.lines += data.count(b"\n")
+        if self.lines > self.limit + 1:  # the header line, then one line per solution
+            raise _TooMany
+        self.chunks.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def _solutions(result: ox.QuerySolutions, target: ox.QueryResultsFormat,
+               limit: int) -> tuple[bytes, int] | None:
+    """The results in ``target`` and their number, or None when there are more than
+    ``limit``.
+
+    SPARQL TSV has one line per solution (a newline inside a literal is escaped), so
+    counting lines as oxigraph writes it enforces the limit without holding more than that
+    many rows; oxigraph's own parser and serialisers then give the other formats. All of it
+    runs in Rust: building the answer term by term in Python cost more than many light
+    queries themselves.
+    """
+    sink = _CountedLines(limit)
+    try:
+        result.serialize(cast(IO[bytes], sink), format=ox.QueryResultsFormat.TSV)
+    except _TooMany:
+        return None
+    tsv = b"".join(sink.chunks)
+    rows = sink.lines - 1
+    if target == ox.QueryResultsFormat.TSV:
+        return tsv, rows
+    parsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
     assert isinstance(parsed, ox.QuerySolutions)
-    return parsed.serialize(format=target) or b""
-
-
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-
-
-def _term_json(term: Any) -> dict[str, Any]:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out: dict[str, Any] = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value != _XSD_STRING:
-            out["datatype"] = term.datatype.value
-        return out
-    if isinstance(term, ox.Triple):
-        return {"type": "triple", "value": {"subject": _term_json(term.subject),
-                                            "predicate": _term_json(term.predicate),
-                                            "object": _term_json(term.object)}}
-    raise TypeError(f"unexpected term {term!r}")
+    return parsed.serialize(format=target) or b"", rows
 
 
 # -- the server side ----------------------------------------------------------------------
 
 class Worker:
+    """Blocking: returns once the worker has opened the store (run it in a thread)."""
+
     def __init__(self, store_path: Path):
         self.conn, child = _CONTEXT.Pipe()
         self.process: BaseProcess = _CONTEXT.Process(
@@ -184,14 +215,23 @@ class Worker:
             self.kill()
             raise RuntimeError("a SPARQL worker failed to open the store")
 
-    def call(self, job: Job, timeout: float) -> Answer | None:
-        """Blocking: the answer, or None after killing the worker at the timeout."""
+    async def ask(self, job: Job, timeout: float) -> Answer | None:
+        """The answer, or None after killing the worker at the timeout.
+
+        The pipe is watched by the event loop (no thread hand-off per query, which costs
+        more than a light query itself); only a large answer is read in a thread.
+        """
+        loop = asyncio.get_running_loop()
         try:
             self.conn.send(job)
-            if not self.conn.poll(timeout):
+            if not await self._readable(loop, timeout):
                 self.kill()
                 return None
             status, payload = self.conn.recv()
+            if status == "big":
+                name, count = payload
+                body = await asyncio.to_thread(self.conn.recv_bytes)
+                return Answer(body, name, count)
         except (EOFError, OSError) as err:  # the worker died (it is replaced by the pool)
             self.kill()
             raise QueryFailed(500, "the query worker stopped unexpectedly; try again") from err
@@ -200,6 +240,26 @@ class Worker:
             return payload
         code, message = payload
         raise QueryFailed(code, message)
+
+    async def _readable(self, loop: asyncio.AbstractEventLoop, timeout: float) -> bool:
+        ready: asyncio.Future[None] = loop.create_future()
+        fd = self.conn.fileno()
+
+        def wake() -> None:
+            if not ready.done():
+                ready.set_result(None)
+
+        loop.add_reader(fd, wake)
+        try:
+            await asyncio.wait_for(ready, timeout)
+            return True
+        except TimeoutError:
+            return False
+        finally:
+            loop.remove_reader(fd)
+            # uvloop leaves a watched descriptor non-blocking; the pipe's reads that follow
+            # (a large answer arrives in several pieces) must block.
+            os.set_blocking(fd, True)
 
     def kill(self) -> None:
         if self.process.is_alive():
@@ -223,16 +283,38 @@ class WorkerPool:
         self._all: set[Worker] = set()
         self._lock = threading.Lock()
         self.killed = 0  # workers ended by the timeout
+        self.failed = 0  # workers that could not start
+        self._closed = False
         self._respawning: set[asyncio.Task[None]] = set()  # keep the tasks referenced
 
     async def start(self) -> None:
+        """Begin starting the workers and return at once: the server answers everything
+        else meanwhile, and a query waits (within its timeout) for the first one up."""
         self._idle = asyncio.Queue()
-        # Start the workers in parallel: each spends most of its start-up importing.
-        workers = await asyncio.gather(*(asyncio.to_thread(Worker, self.store_path)
-                                         for _ in range(self.size)))
-        for worker in workers:
-            self._track(worker)
-            self._idle.put_nowait(worker)
+        loop = asyncio.get_running_loop()
+        for _ in range(self.size):
+            task = loop.create_task(self._arrive())
+            self._respawning.add(task)
+            task.add_done_callback(self._respawning.discard)
+
+    async def ready(self) -> None:
+        """Wait until every worker has started (or failed to)."""
+        await asyncio.gather(*list(self._respawning), return_exceptions=True)
+
+    async def _arrive(self) -> None:
+        idle = self._idle
+        assert idle is not None
+        try:
+            worker = await asyncio.to_thread(Worker, self.store_path)
+        except Exception:
+            self.failed += 1
+            _log.exception("a SPARQL worker failed to start on %s", self.store_path)
+            return
+        if self._closed:  # the pool was closed (or drained) while this worker started
+            worker.kill()
+            return
+        self._track(worker)
+        idle.put_nowait(worker)
 
     @property
     def live(self) -> int:
@@ -255,16 +337,25 @@ class WorkerPool:
         try:
             worker = await asyncio.wait_for(self._idle.get(), timeout=self.timeout)
         except TimeoutError as err:
+            if self.failed >= self.size:
+                raise QueryFailed(503, "the query workers could not open the store; "
+                                       "see the server log") from err
             raise QueryFailed(503, f"all {self.size} query workers stayed busy for "
                                    f"{self.timeout:g} s; try again shortly") from err
         remaining = max(0.1, self.timeout - (loop.time() - started))
         try:
-            answer = await asyncio.to_thread(worker.call, job, remaining)
-        except BaseException:
+            answer = await worker.ask(job, remaining)
+        except QueryFailed:  # the worker answered with an error, or died
             if worker.alive:
                 self._idle.put_nowait(worker)
             else:
                 self._replace(worker)
+            raise
+        except BaseException:
+            # Cancelled while the worker may still be answering: its late answer must never
+            # reach the next query, so this worker is ended and replaced.
+            worker.kill()
+            self._replace(worker)
             raise
         if answer is None:
             self.killed += 1
@@ -277,20 +368,24 @@ class WorkerPool:
 
     def _replace(self, dead: Worker) -> None:
         self._forget(dead)
-        idle = self._idle
-        assert idle is not None
-        loop = asyncio.get_running_loop()
-
-        async def respawn() -> None:
-            fresh = await asyncio.to_thread(Worker, self.store_path)
-            self._track(fresh)
-            idle.put_nowait(fresh)
-
-        task = loop.create_task(respawn())
+        if self._closed:
+            return
+        task = asyncio.get_running_loop().create_task(self._arrive())
         self._respawning.add(task)
         task.add_done_callback(self._respawning.discard)
 
+    async def drain(self, grace: float) -> None:
+        """Close once every worker is idle again (a reload swapped in another pool), or after
+        ``grace`` seconds: no query runs longer than the timeout, so none is cut short."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        while loop.time() < deadline and self._idle is not None \
+                and self._idle.qsize() < self.live:
+            await asyncio.sleep(0.05)
+        self.close()
+
     def close(self) -> None:
+        self._closed = True
         with self._lock:
             workers, self._all = list(self._all), set()
         for worker in workers:

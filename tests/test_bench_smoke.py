@@ -1,0 +1,85 @@
+"""Keeps the benchmark harness (``make bench``) working: a tiny run over the framework-only
+store with all three systems, checked for the shape of its JSON and for zero errors. The
+figures themselves are not checked: speed is measured by ``make bench``, never by tests."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from support import Loaded
+
+ROOT = Path(__file__).resolve().parents[1]
+# bench/ is a top-level package beside src/ (not installed): import it from the checkout.
+sys.path.insert(0, str(ROOT))
+from bench import procs  # noqa: E402
+from bench.loadgen import Sample, percentile, summarise  # noqa: E402
+
+SYSTEMS = ("nsxkg", "oxigraph", "rdflib-endpoint")
+SUMMARY_KEYS = {"count", "rps", "ok_rps", "p50", "p95", "p99", "max", "errors", "by_status"}
+
+
+def test_bench_runs_all_three_systems(loaded: Loaded, tmp_path: Path) -> None:
+    # The session's framework store stands in for the build, so no build is repeated here.
+    work = tmp_path / "work"
+    (work / "full").mkdir(parents=True)
+    (work / "full" / "build").symlink_to(loaded.settings.build_dir.resolve())
+    (work / "full" / "store").symlink_to(loaded.settings.store_dir.resolve())
+    out = tmp_path / "results"
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--skip-build", "--sources", "",
+         "--duration", "0.4", "--concurrency", "1,2", "--work", str(work), "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "throughput ratios" in run.stdout
+
+    latest = json.loads((out / "latest.json").read_text(encoding="utf-8"))
+    assert [p.name for p in out.glob("*.json") if p.name != "latest.json"]
+    names = [q["name"] for q in latest["mix"]]
+    assert "occupation-by-code" in names and len(names) >= 5
+    serving = latest["serving"]["full"]
+    assert serving["triples"] == sum(g.triples for g in loaded.manifest.graphs)
+    for system in SYSTEMS:
+        entry = serving[system]
+        assert entry["startup_seconds"] > 0
+        for c in ("c1", "c2"):
+            assert set(entry[c]["all"]) >= SUMMARY_KEYS
+            assert entry[c]["all"]["count"] > 0
+            assert entry[c]["all"]["server_cpu_ms_per_request"] > 0
+            assert entry[c]["all"]["by_status"] == {"200": entry[c]["all"]["count"]}, \
+                (system, entry[c]["all"])
+            assert set(entry[c]) <= {*names, "all"}  # a short run may not reach them all
+        # Every system answered every query, with the same number of results as nsxkg.
+        for name in names:
+            assert entry["check"][name]["status"] == 200, (system, name)
+            assert entry["check"][name]["results"] == \
+                serving["nsxkg"]["check"][name]["results"], (system, name)
+    linked = serving["nsxkg"]["linked_data"]
+    assert {"occupation ttl", "occupation html", "statement ttl", "all"} <= set(linked)
+    assert linked["all"]["errors"] == 0
+    assert set(latest["ratios"]) == {f"full nsxkg/{peer} c={c}" for peer in SYSTEMS[1:]
+                                     for c in (1, 2)}
+
+
+def test_summary_percentiles_and_errors() -> None:
+    samples = [Sample("a", 200, i / 1000, None) for i in range(1, 101)]
+    samples += [Sample("b", 503, 0.5, "HTTP 503"), Sample("b", 0, 1.0, "ConnectError")]
+    summary = summarise(samples, duration=2.0)
+    assert summary["a"]["p50"] == 50.0 and summary["a"]["p99"] == 99.0
+    assert summary["a"]["max"] == 100.0 and summary["a"]["errors"] == 0
+    assert summary["b"]["errors"] == 2 and summary["b"]["by_status"] == {"0": 1, "503": 1}
+    assert summary["all"]["count"] == 102 and summary["all"]["rps"] == 51.0
+    assert summary["all"]["ok_rps"] == 50.0 and summary["b"]["ok_rps"] == 0.0
+    assert percentile([], 99) == 0.0 and percentile([7.0], 50) == 7.0
+
+
+def test_peak_rss_counts_child_processes(tmp_path: Path) -> None:
+    # A parent that starts a child holding ~200 MB: the peak must include the child.
+    script = ("import subprocess, sys; subprocess.run([sys.executable, '-c', "
+              "'import time; b = bytearray(200 * 2**20); b[::4096] = b\"x\" * len(b[::4096]); "
+              "time.sleep(1.5)'])")
+    result = procs.timed([sys.executable, "-c", script], {}, tmp_path / "log")
+    assert result.returncode == 0, result.output
+    assert result.peak_rss > 180 * 2**20

@@ -1,0 +1,188 @@
+"""`nsxkg publish`: the framework build pushed to a real `oxigraph serve` on 127.0.0.1 through
+the Graph Store Protocol, graph by graph, and the counts checked there."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from nsxkg.cli import main
+from nsxkg.publish import CountMismatch, PublishError, graph_store_for, publish, target
+from nsxkg.validate import REPORT
+from support import Loaded
+from web.web_helpers import free_port
+
+OXIGRAPH = Path(sys.executable).with_name("oxigraph")
+
+
+@contextmanager
+def oxigraph_serve(location: Path | None) -> Iterator[str]:
+    """A real `oxigraph serve` subprocess; yields its base URL, stops it after."""
+    port = free_port()
+    args = [str(OXIGRAPH), "serve", "--bind", f"127.0.0.1:{port}"]
+    if location is not None:
+        args += ["--location", str(location)]
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            assert time.monotonic() < deadline, "oxigraph serve did not answer within 60 s"
+            try:
+                if httpx.get(f"{url}/query", params={"query": "ASK {}"}, timeout=2).is_success:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stderr:
+            process.stderr.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with oxigraph_serve(tmp_path_factory.mktemp("oxigraph")) as url:
+        yield url
+
+
+def _counts(url: str) -> dict[str, int]:
+    response = httpx.post(f"{url}/query", headers={"Accept": "application/sparql-results+json"},
+                          data={"query": "SELECT ?g (COUNT(*) AS ?n) "
+                                         "WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"})
+    response.raise_for_status()
+    return {b["g"]["value"]: int(b["n"]["value"])
+            for b in response.json()["results"]["bindings"]}
+
+
+def _expected(loaded: Loaded) -> dict[str, int]:
+    return {g.iri: g.triples for g in loaded.manifest.graphs}
+
+
+def test_every_graph_arrives_with_its_count_and_a_second_publish_replaces(
+        loaded: Loaded, server: str) -> None:
+    expected = _expected(loaded)
+    assert len(expected) >= 3
+    published = publish(loaded.settings.build_dir, target(f"{server}/query"))
+    assert {p.iri: p.on_server for p in published} == expected
+    assert _counts(server) == expected
+
+    # A triple that is not in the build must be gone after the next publish: replace, not
+    # append (appending the same triples again would not show, RDF graphs being sets).
+    framework = next(g.iri for g in loaded.manifest.graphs if g.kind == "framework")
+    httpx.post(f"{server}/update", data={"update": f"INSERT DATA {{ GRAPH <{framework}> "
+               "{ <urn:x:stray> <urn:x:p> \"left over\" } }"}).raise_for_status()
+    assert _counts(server)[framework] == expected[framework] + 1
+    publish(loaded.settings.build_dir, target(f"{server}/query"))
+    assert _counts(server) == expected
+
+
+def test_the_command_publishes_and_prints_each_graph(loaded: Loaded, server: str) -> None:
+    result = CliRunner().invoke(main, ["publish", "--endpoint", f"{server}/query",
+                                       "--build-dir", str(loaded.settings.build_dir)])
+    assert result.exit_code == 0, result.output
+    for graph in loaded.manifest.graphs:
+        assert graph.iri in result.output
+    assert f"published to {server}/store" in result.output
+
+
+def test_a_count_that_differs_on_the_server_fails_with_exit_1_naming_the_graph(
+        loaded: Loaded, server: str) -> None:
+    # Graphs stored on one server, counted on another, empty one: every count differs.
+    with oxigraph_serve(None) as elsewhere:
+        with pytest.raises(CountMismatch) as caught:
+            publish(loaded.settings.build_dir,
+                    target(f"{elsewhere}/query", graph_store=f"{server}/store"))
+        assert caught.value.exit_code == 1
+        framework = next(g for g in loaded.manifest.graphs if g.kind == "framework")
+        assert f"<{framework.iri}>: 0 on the server, {framework.triples:,} in the build" \
+            in str(caught.value)
+        result = CliRunner().invoke(main, ["publish", "--endpoint", f"{elsewhere}/query",
+                                           "--graph-store", f"{server}/store",
+                                           "--build-dir", str(loaded.settings.build_dir)])
+        assert result.exit_code == 1, result.output
+
+
+def test_a_graph_store_error_is_a_clear_error(loaded: Loaded, server: str) -> None:
+    with pytest.raises(PublishError, match=r"PUT <https://w3id\.org/nsxkg/graph/.*> to "
+                                           r".*/no-such-store: HTTP 404"):
+        publish(loaded.settings.build_dir,
+                target(f"{server}/query", graph_store=f"{server}/no-such-store"))
+
+
+def test_an_unreachable_server_is_a_clear_error(loaded: Loaded) -> None:
+    closed = f"http://127.0.0.1:{free_port()}"
+    with pytest.raises(PublishError, match=r"to http://127\.0\.0\.1:\d+/store: ConnectError"):
+        publish(loaded.settings.build_dir, target(f"{closed}/query", timeout=5))
+
+
+def test_an_unvalidated_build_is_refused_before_any_request(loaded: Loaded,
+                                                            tmp_path: Path) -> None:
+    build = shutil.copytree(loaded.settings.build_dir, tmp_path / "build")
+    (build / REPORT).unlink()
+    closed = f"http://127.0.0.1:{free_port()}"  # nothing listens: a request would fail
+    with pytest.raises(PublishError, match="has not been validated"):
+        publish(build, target(f"{closed}/query"))
+    result = CliRunner().invoke(main, ["publish", "--endpoint", f"{closed}/query",
+                                       "--build-dir", str(build)])
+    assert result.exit_code == 2 and "nsxkg validate" in result.output
+
+
+@pytest.mark.parametrize(("endpoint", "graph_store"), [
+    ("http://h:7878/query", "http://h:7878/store"),  # Oxigraph
+    ("http://h:3030/ds/sparql", "http://h:3030/ds/data"),  # Fuseki
+    ("http://h:3030/ds/query", "http://h:3030/ds/data"),
+    ("http://h:7200/repositories/nsxkg", "http://h:7200/repositories/nsxkg/rdf-graphs/service"),
+    ("http://h:8890/sparql", "http://h:8890/sparql-graph-crud"),  # Virtuoso
+])
+def test_the_graph_store_is_derived_where_servers_agree(endpoint: str, graph_store: str) -> None:
+    assert graph_store_for(endpoint) == graph_store
+    assert target(endpoint).graph_store == graph_store
+
+
+def test_an_endpoint_without_a_convention_needs_the_graph_store_given() -> None:
+    with pytest.raises(PublishError, match="--graph-store"):
+        target("http://qlever:7001/")
+    assert target("http://qlever:7001/", "http://qlever:7001/").graph_store == \
+        "http://qlever:7001/"
+    with pytest.raises(PublishError, match="--endpoint: expected an http"):
+        target("qlever:7001")
+
+
+def test_credentials_are_sent_as_basic_auth_or_a_bearer_token() -> None:
+    request = httpx.Request("PUT", "http://h/store")
+    basic = target("http://h/query", user="nsx", password="secret").auth
+    assert basic is not None
+    assert next(basic.sync_auth_flow(request)).headers["Authorization"] == \
+        "Basic bnN4OnNlY3JldA=="
+    with target("http://h/query", token="t0k").client() as client:
+        assert client.headers["Authorization"] == "Bearer t0k"
+
+
+def test_a_build_file_with_a_foreign_quad_stops_the_upload_and_leaves_the_graph(
+        loaded: Loaded, server: str, tmp_path: Path) -> None:
+    publish(loaded.settings.build_dir, target(f"{server}/query"))
+    build = shutil.copytree(loaded.settings.build_dir, tmp_path / "build")
+    framework = next(g for g in loaded.manifest.graphs if g.kind == "framework")
+    lines = (build / framework.file).read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[5] = lines[5].replace(f"<{framework.iri}> .", "<https://example.org/other> .")
+    (build / framework.file).write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(PublishError, match=rf"{framework.file}: line 6: not a quad of graph"):
+        publish(build, target(f"{server}/query"))
+    assert _counts(server)[framework.iri] == framework.triples
