@@ -4,6 +4,7 @@ endpoint, on a second server configured with a short timeout and a small limit."
 from __future__ import annotations
 
 import concurrent.futures
+import os
 import socket
 import threading
 import time
@@ -13,7 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from web.web_helpers import Server, serve
+from nsxkg.web.lanes import MAIN_NICENESS, LanedPool
+from nsxkg.web.workers import WorkerPool
+from web.web_helpers import APPS, Server, serve
 
 SLOW = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }")
 FAST = "ASK { ?s a <https://w3id.org/nsxkg/def#Occupation> }"
@@ -278,3 +281,20 @@ def test_lookups_are_answered_while_eight_runaways_run(strict: Server) -> None:
     assert count >= 10 and slowest < 2.0, (count, slowest)  # a bound to catch a hang only
     assert answered and set(answered) <= {503}, answered
     assert pool.demoted >= 1  # the express lane sent runaways to the main lane
+
+
+def test_main_lane_workers_yield_the_cpu_to_the_express_lane(server: Server) -> None:
+    assert httpx.get(f"{server.url}/sparql", params={"query": "ASK {}"}).status_code == 200
+    pool = APPS[server.url].state.nsxkg.pool
+    assert isinstance(pool, LanedPool) and pool.express is not None
+
+    def niceness(lane: WorkerPool) -> set[int]:
+        return {os.getpriority(os.PRIO_PROCESS, w.process.pid) - os.nice(0)
+                for w in lane._all if w.alive and w.process.pid is not None}
+
+    deadline = time.monotonic() + 30  # workers start in the background
+    while not (niceness(pool) and niceness(pool.express)):
+        assert time.monotonic() < deadline, "the workers did not start"
+        time.sleep(0.1)
+    assert niceness(pool) == {MAIN_NICENESS}
+    assert niceness(pool.express) == {0}

@@ -20,8 +20,6 @@ The client is the address the request came from (set by ``limits.RequestLimits``
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -41,13 +39,15 @@ class LanedPool(WorkerPool):
 
     def __init__(self, store_path: Path, size: int, timeout: float, *, express: int,
                  budget: float, clock: Callable[[], float] = time.monotonic):
-        super().__init__(store_path, size, timeout)
+        # Runaways end up on the main lane and keep both cores busy until the timeout; at a
+        # lower CPU priority they leave the server process and the express lane the CPU
+        # they need to answer lookups at once.
+        super().__init__(store_path, size, timeout, niceness=MAIN_NICENESS)
         self.express = WorkerPool(store_path, express, budget) if express > 0 else None
         self.budget = budget
         self._clock = clock
         self._slow: dict[str, float] = {}  # client -> when its last slow query ended
         self.demoted = 0  # queries moved from the express lane to the main lane
-        self._reniced: set[int] = set()
         self._main_load = 0  # queries running on the main lane or waiting for it
 
     async def start(self) -> None:
@@ -111,7 +111,6 @@ class LanedPool(WorkerPool):
         return await self._main(client, job)
 
     async def _main(self, client: str, job: Job) -> Answer:
-        self._lower_priority()
         self._main_load += 1
         try:
             return await super().run(job)
@@ -121,17 +120,6 @@ class LanedPool(WorkerPool):
             raise
         finally:
             self._main_load -= 1
-
-    def _lower_priority(self) -> None:
-        # Runaways end up on the main lane and keep both cores busy until the timeout; at a
-        # lower CPU priority they leave the server process and the express lane the CPU
-        # they need to answer lookups at once (raising niceness needs no privilege).
-        with self._lock:
-            live = {w.process.pid for w in self._all if w.alive and w.process.pid is not None}
-        fresh, self._reniced = live - self._reniced, live
-        for pid in fresh:
-            with contextlib.suppress(OSError):  # it has just ended: nothing to lower
-                os.setpriority(os.PRIO_PROCESS, pid, MAIN_NICENESS)
 
     async def drain(self, grace: float) -> None:
         lanes = [super().drain(grace)]

@@ -75,7 +75,9 @@ class QueryFailed(Exception):
 
 # -- the worker process -------------------------------------------------------------------
 
-def _worker_main(conn: Connection, store_path: str) -> None:
+def _worker_main(conn: Connection, store_path: str, niceness: int) -> None:
+    if niceness:
+        os.nice(niceness)  # raising it needs no privilege
     store = ox.Store.read_only(store_path)
     conn.send(("ready", None))
     while True:
@@ -200,10 +202,10 @@ def _solutions(result: ox.QuerySolutions, target: ox.QueryResultsFormat,
 class Worker:
     """Blocking: returns once the worker has opened the store (run it in a thread)."""
 
-    def __init__(self, store_path: Path):
+    def __init__(self, store_path: Path, niceness: int = 0):
         self.conn, child = _CONTEXT.Pipe()
         self.process: BaseProcess = _CONTEXT.Process(
-            target=_worker_main, args=(child, str(store_path)), daemon=True,
+            target=_worker_main, args=(child, str(store_path), niceness), daemon=True,
             name="nsxkg-sparql-worker")
         self.process.start()
         child.close()
@@ -275,8 +277,9 @@ class Worker:
 class WorkerPool:
     """A fixed number of workers; a request waits for an idle one (within its timeout)."""
 
-    def __init__(self, store_path: Path, size: int, timeout: float):
+    def __init__(self, store_path: Path, size: int, timeout: float, niceness: int = 0):
         self.store_path = store_path
+        self.niceness = niceness  # CPU priority of the workers (0: the server's own)
         self.size = max(1, size)
         self.timeout = timeout
         self._idle: asyncio.Queue[Worker] | None = None
@@ -305,7 +308,7 @@ class WorkerPool:
         idle = self._idle
         assert idle is not None
         try:
-            worker = await asyncio.to_thread(Worker, self.store_path)
+            worker = await asyncio.to_thread(Worker, self.store_path, self.niceness)
         except Exception:
             self.failed += 1
             _log.exception("a SPARQL worker failed to start on %s", self.store_path)
