@@ -55,7 +55,11 @@ test: lint typecheck browser-deps
 # Quicker: make bench BENCH_DURATION=5 BENCH_ARGS="--skip-build --systems nsxkg,oxigraph"
 BENCH_DURATION ?= 20
 BENCH_ARGS ?=
+# wrk (a C load generator) measures the linked-data tail: a Python client's own pauses on two
+# cores would dominate it (bench/wrk.py). Installed only when missing.
 bench: $(BIN)/.installed
+	@command -v wrk >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 	$(BIN)/python -m bench.run --duration $(BENCH_DURATION) $(BENCH_ARGS)
 
 clean:

@@ -70,7 +70,8 @@ def table(results: dict[str, Any]) -> str:
         if isinstance(nsxkg, dict) and "linked_data" in nsxkg:
             rows = [[name, f"{s['rps']:.1f}", f"{s['p50']:.1f}", f"{s['p99']:.1f}",
                      str(s["errors"])] for name, s in nsxkg["linked_data"].items()]
-            parts.append("\nlinked data, nsxkg, c=8:\n" +
+            client = nsxkg["linked_data"].get("all", {}).get("client", "httpx")
+            parts.append(f"\nlinked data, nsxkg, c=8 (client: {client}):\n" +
                          _rows(["document", "req/s", "p50 ms", "p99 ms", "errors"], rows))
     if results.get("ratios"):
         parts.append("\nthroughput ratios (same run): " + ", ".join(

@@ -30,7 +30,7 @@ from typing import Any
 import httpx
 import pyoxigraph as ox
 
-from bench import build_phase, report
+from bench import build_phase, report, wrk
 from bench.loadgen import Call, closed_loop, first_errors, summarise
 from bench.mix import MixQuery, linked_data_calls, load_mix, query_calls
 from bench.procs import tree_cpu
@@ -180,9 +180,9 @@ def serve_dataset(args: argparse.Namespace, bin_dir: Path, work: Path, systems: 
             if linked and name == "nsxkg":
                 with_skill = _exists(running, "element/2.B.1.a")
                 cpu = tree_cpu(running.server.proc.pid)
-                entry["linked_data"] = load(linked_data_calls(running.base_url,
-                                                              with_skill=with_skill),
-                                            8, args.duration)
+                ld_calls = linked_data_calls(running.base_url, with_skill=with_skill)
+                entry["linked_data"] = (wrk.measure_each(ld_calls, 8, args.duration)
+                                        if wrk.available() else load(ld_calls, 8, args.duration))
                 entry["linked_data"]["all"]["server_cpu_ms_per_request"] = round(
                     (tree_cpu(running.server.proc.pid) - cpu) * 1000
                     / max(1, entry["linked_data"]["all"]["count"]), 3)

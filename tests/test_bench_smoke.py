@@ -7,15 +7,22 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+import pytest
+
+# bench/ is a top-level package beside src/, not installed: pytest's pythonpath has the root.
+from bench import procs, wrk
+from bench.loadgen import Call, Sample, percentile, summarise
 
 from support import Loaded
 
 ROOT = Path(__file__).resolve().parents[1]
-# bench/ is a top-level package beside src/ (not installed): import it from the checkout.
-sys.path.insert(0, str(ROOT))
-from bench import procs  # noqa: E402
-from bench.loadgen import Sample, percentile, summarise  # noqa: E402
+
 
 SYSTEMS = ("nsxkg", "oxigraph", "rdflib-endpoint")
 SUMMARY_KEYS = {"count", "rps", "ok_rps", "p50", "p95", "p99", "max", "errors", "by_status"}
@@ -83,3 +90,44 @@ def test_peak_rss_counts_child_processes(tmp_path: Path) -> None:
     result = procs.timed([sys.executable, "-c", script], {}, tmp_path / "log")
     assert result.returncode == 0, result.output
     assert result.peak_rss > 180 * 2**20
+
+
+@pytest.mark.skipif(wrk.available() is None, reason="wrk is not installed (make bench installs it)")
+def test_wrk_reports_latency_and_bad_answers() -> None:
+    with serve_files({"/ok": 200, "/gone": 404}) as base:
+        ok = wrk.measure([Call("ok", "GET", f"{base}/ok", headers={"Accept": "text/turtle"})],
+                         2, 1.0)
+        assert ok["client"] == "wrk" and ok["count"] > 0 and ok["errors"] == 0
+        assert 0 < ok["p50"] <= ok["p99"] <= ok["max"]
+        both = wrk.measure_each([Call("ok", "GET", f"{base}/ok"),
+                                 Call("gone", "GET", f"{base}/gone")], 2, 1.0)
+        assert both["ok"]["errors"] == 0
+        assert both["gone"]["errors"] == both["gone"]["count"] > 0
+        assert 0 < both["all"]["errors"] < both["all"]["count"]
+
+
+@contextmanager
+def serve_files(statuses: dict[str, int]) -> Iterator[str]:
+    """A tiny HTTP server on 127.0.0.1 answering each path with its status."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+            body = b"x"
+            self.send_response(statuses.get(self.path, 404))
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
