@@ -266,16 +266,18 @@ def ratios(serving: dict[str, Any], concurrencies: list[int]) -> dict[str, Any]:
     answered requests only."""
     out: dict[str, Any] = {}
     for label, systems in serving.items():
-        if "nsxkg" not in systems:
-            continue
-        for peer in ("oxigraph", "rdflib-endpoint"):
-            if peer not in systems:
+        for ours in ("nsxkg", "nsxkg-uncached"):
+            if ours not in systems:
                 continue
-            for c in concurrencies:
-                mine, theirs = systems["nsxkg"][f"c{c}"]["all"], systems[peer][f"c{c}"]["all"]
-                if theirs["ok_rps"]:
-                    out[f"{label} nsxkg/{peer} c={c}"] = round(
-                        mine["ok_rps"] / theirs["ok_rps"], 2)
+            for peer in ("oxigraph", "rdflib-endpoint"):
+                if peer not in systems:
+                    continue
+                for c in concurrencies:
+                    mine = systems[ours][f"c{c}"]["all"]
+                    theirs = systems[peer][f"c{c}"]["all"]
+                    if theirs["ok_rps"]:
+                        out[f"{label} {ours}/{peer} c={c}"] = round(
+                            mine["ok_rps"] / theirs["ok_rps"], 2)
     return out
 
 

@@ -1,6 +1,8 @@
 """The three SPARQL servers compared, each started as its own process over the same data.
 
-* ``nsxkg``: ``nsxkg serve`` on the loaded store.
+* ``nsxkg``: ``nsxkg serve`` on the loaded store, as deployed (answers cached per build).
+* ``nsxkg-uncached``: the same with the answer cache off (``NSXKG_RESULT_CACHE_MB=0``): every
+  query runs in a worker, as in the two peers, which keep no answer cache.
 * ``oxigraph``: bare ``oxigraph serve-read-only`` on the same store directory, with the union
   default graph that nsxkg also queries by default.
 * ``rdflib-endpoint``: ``rdflib-endpoint serve`` on the build's N-Quads files (an in-memory
@@ -18,7 +20,7 @@ import httpx
 from bench.build_phase import nsxkg_env
 from bench.procs import Server, free_port
 
-SYSTEMS = ("nsxkg", "oxigraph", "rdflib-endpoint")
+SYSTEMS = ("nsxkg", "nsxkg-uncached", "oxigraph", "rdflib-endpoint")
 PROBE = "ASK { ?s ?p ?o }"
 
 
@@ -37,7 +39,9 @@ def start(name: str, bin_dir: Path, work: Path, log_dir: Path, *, pool_size: int
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = nsxkg_env(None)
-    if name == "nsxkg":
+    if name in ("nsxkg", "nsxkg-uncached"):
+        if name == "nsxkg-uncached":
+            env["NSXKG_RESULT_CACHE_MB"] = "0"
         if pool_size:
             env["NSXKG_POOL_SIZE"] = str(pool_size)
         # The load generator is one client address standing in for many clients: lift the

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     # within the budget (seconds), so lookups never queue behind runaway queries; 0: none.
     express_workers: int = Field(default=1, ge=0)
     express_budget: float = Field(default=0.5, gt=0)
+    # Answers kept per build (the store never changes under a server); 0 turns it off.
+    result_cache_mb: int = Field(default=64, ge=0)
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
     dataset_license: str = "https://creativecommons.org/licenses/by/4.0/"
     # `nsxkg fetch onet`: where the publisher serves the database zips (db_29_0_text.zip, ...).

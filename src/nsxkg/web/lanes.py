@@ -25,6 +25,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from pathlib import Path
 
+from nsxkg.web.result_cache import ResultCache
 from nsxkg.web.workers import Answer, Job, QueryFailed, WorkerPool
 
 # The client address of the request being served (set by the limits middleware).
@@ -38,13 +39,15 @@ class LanedPool(WorkerPool):
     """A :class:`WorkerPool` (the main lane) with an express lane beside it."""
 
     def __init__(self, store_path: Path, size: int, timeout: float, *, express: int,
-                 budget: float, clock: Callable[[], float] = time.monotonic):
+                 budget: float, cache_bytes: int = 0,
+                 clock: Callable[[], float] = time.monotonic):
         # Runaways end up on the main lane and keep both cores busy until the timeout; at a
         # lower CPU priority they leave the server process and the express lane the CPU
         # they need to answer lookups at once.
         super().__init__(store_path, size, timeout, niceness=MAIN_NICENESS)
         self.express = WorkerPool(store_path, express, budget) if express > 0 else None
         self.budget = budget
+        self.cache = ResultCache(cache_bytes)
         self._clock = clock
         self._slow: dict[str, float] = {}  # client -> when its last slow query ended
         self.demoted = 0  # queries moved from the express lane to the main lane
@@ -84,6 +87,13 @@ class LanedPool(WorkerPool):
         self._slow[client] = now
 
     async def run(self, job: Job) -> Answer:
+        answer = self.cache.get(job)
+        if answer is None:
+            answer = await self._run(job)
+            self.cache.put(job, answer)
+        return answer
+
+    async def _run(self, job: Job) -> Answer:
         client = CLIENT.get()
         express = self.express
         if express is None or self.main_free or self.heavy(client):

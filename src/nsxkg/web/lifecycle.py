@@ -43,7 +43,8 @@ def open_state(settings: Settings, templates: Jinja2Templates) -> AppState:
     """A state whose workers are not started yet (``WorkerPool.start`` needs a loop)."""
     store, build = open_store(settings.store_dir)
     pool = LanedPool(build.path, settings.pool_size, settings.query_timeout,
-                     express=settings.express_workers, budget=settings.express_budget)
+                     express=settings.express_workers, budget=settings.express_budget,
+                     cache_bytes=settings.result_cache_mb * 2**20)
     labels = _in_background(lambda: LabelIndex.for_build(store, build.path),
                             "nsxkg-label-index")
     return AppState(settings, store, build, pool, templates, labels)
