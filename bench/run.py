@@ -68,7 +68,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--pool-size", type=int, default=None,
                         help="NSXKG_POOL_SIZE for nsxkg serve (default: its own)")
     parser.add_argument("--queries", type=Path, default=ROOT / "queries")
-    return parser.parse_args(argv)
+    parser.add_argument("--client", choices=("auto", "wrk", "httpx"),
+                        default=os.environ.get("BENCH_CLIENT", "auto"),
+                        help="load generator: wrk (C; needs the Debian package) or the Python "
+                             "closed loop (httpx); auto: wrk when installed [BENCH_CLIENT]")
+    args = parser.parse_args(argv)
+    if args.client == "auto":
+        args.client = "wrk" if wrk.available() else "httpx"
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {"cpus": os.cpu_count(), "load_average": list(os.getloadavg()),
                     "note": "shared machine; figures are noisy"},
         "settings": {"duration": args.duration, "concurrency": concurrencies,
+                     "client": args.client,
                      "systems": systems, "sources": str(sources) if sources else None,
                      "pool_size": args.pool_size},
         "mix": [{"name": q.name, "form": q.form} for q in mix],
@@ -170,7 +178,7 @@ def serve_dataset(args: argparse.Namespace, bin_dir: Path, work: Path, systems: 
             calls = query_calls(mix, running.endpoint)
             for c in concurrencies:
                 cpu = tree_cpu(running.server.proc.pid)
-                entry[f"c{c}"] = load(calls, c, args.duration)
+                entry[f"c{c}"] = load(calls, c, args.duration, args.client)
                 entry[f"c{c}"]["all"]["server_cpu_ms_per_request"] = round(
                     (tree_cpu(running.server.proc.pid) - cpu) * 1000
                     / max(1, entry[f"c{c}"]["all"]["count"]), 3)
@@ -181,8 +189,7 @@ def serve_dataset(args: argparse.Namespace, bin_dir: Path, work: Path, systems: 
                 with_skill = _exists(running, "element/2.B.1.a")
                 cpu = tree_cpu(running.server.proc.pid)
                 ld_calls = linked_data_calls(running.base_url, with_skill=with_skill)
-                entry["linked_data"] = (wrk.measure_each(ld_calls, 8, args.duration)
-                                        if wrk.available() else load(ld_calls, 8, args.duration))
+                entry["linked_data"] = load(ld_calls, 8, args.duration, args.client)
                 entry["linked_data"]["all"]["server_cpu_ms_per_request"] = round(
                     (tree_cpu(running.server.proc.pid) - cpu) * 1000
                     / max(1, entry["linked_data"]["all"]["count"]), 3)
@@ -193,7 +200,11 @@ def serve_dataset(args: argparse.Namespace, bin_dir: Path, work: Path, systems: 
     return out
 
 
-def load(calls: list[Call], concurrency: int, duration: float) -> dict[str, Any]:
+def load(calls: list[Call], concurrency: int, duration: float, client: str
+         ) -> dict[str, Any]:
+    """Throughput and latency of the calls, per call and all together."""
+    if client == "wrk":
+        return wrk.measure_each(calls, concurrency, duration)
     begin = time.perf_counter()
     samples = asyncio.run(closed_loop(calls, concurrency, duration))
     elapsed = time.perf_counter() - begin

@@ -37,7 +37,8 @@ def test_bench_runs_all_three_systems(loaded: Loaded, tmp_path: Path) -> None:
     out = tmp_path / "results"
     run = subprocess.run(
         [sys.executable, "-m", "bench.run", "--skip-build", "--sources", "",
-         "--duration", "0.4", "--concurrency", "1,2", "--work", str(work), "--out", str(out)],
+         "--duration", "0.4", "--concurrency", "1,2", "--work", str(work), "--out", str(out),
+         "--client", "httpx"],
         cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "throughput ratios" in run.stdout
