@@ -22,8 +22,8 @@ from nsxkg.catalogue import Catalogue, Param, ParameterError, Query, load_catalo
 from nsxkg.formats import BY_NAME, Format
 from nsxkg.web.deps import AppState, State
 from nsxkg.web.http import error, etag_for, not_modified, validators
+from nsxkg.web.limits import Refusal, screen
 from nsxkg.web.negotiation import NotAcceptable, UnknownFormat, negotiate
-from nsxkg.web.sparqltext import analyse, disallowed_services
 from nsxkg.web.workers import Job, QueryFailed
 
 PREFIX = "/api/queries"
@@ -144,11 +144,10 @@ async def answer(request: Request, state: AppState, query: Query) -> Response:
     except NotAcceptable as err:
         return error(request, 406, str(err))
 
-    # A federated example calls out only to endpoints the server allows, as /sparql does.
-    refused = disallowed_services(analyse(text), state.settings.service_allow)
-    if refused:
-        return error(request, 403, "SERVICE to " + ", ".join(refused) + " is not allowed "
-                                   "on this endpoint; add it to the service_allow setting")
+    # The same screening as /sparql: a federated example calls out only to allowed endpoints.
+    refused = screen(text, state.settings)
+    if isinstance(refused, Refusal):
+        return error(request, refused.status, refused.message)
 
     etag = etag_for(state, "api/queries", query.name, text, fmt.name)
     cached = not_modified(request, state, etag)
