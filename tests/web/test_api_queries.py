@@ -132,3 +132,13 @@ def test_openapi_documents_each_query_with_its_parameters(base_url: str) -> None
     assert "O*NET-SOC code" in level["code"]["description"]
     responses = paths["/api/queries/statements-at-level"]["get"]["responses"]
     assert set(responses["200"]["content"]) == {"application/sparql-results+json", "text/csv"}
+
+
+def test_openapi_operation_ids_are_unique(base_url: str) -> None:
+    # Clients generated from the schema name one method per operation ID.
+    paths = httpx.get(f"{base_url}/openapi.json").json()["paths"]
+    ids = [op["operationId"] for methods in paths.values() for op in methods.values()]
+    assert len(ids) == len(set(ids)) > 30
+    assert not any("head" in methods for methods in paths.values())
+    # HEAD still answers where GET does, outside the schema.
+    assert httpx.head(f"{base_url}/crosswalks/").status_code == 200

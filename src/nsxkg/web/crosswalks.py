@@ -9,12 +9,12 @@ from fastapi.responses import JSONResponse, Response
 from nsxkg import crosswalk as cw
 from nsxkg.errors import InputError
 from nsxkg.web.deps import State
-from nsxkg.web.http import error
+from nsxkg.web.http import error, get_and_head
 
 router = APIRouter()
 
 
-@router.api_route("/crosswalks/", methods=["GET", "HEAD"])
+@get_and_head(router, "/crosswalks/")
 def index(request: Request, state: State) -> Response:
     sets = state.memo("crosswalks", "sets", lambda: cw.mapping_sets(state.store))
     base = str(request.base_url).rstrip("/")
@@ -26,7 +26,7 @@ def index(request: Request, state: State) -> Response:
     } for s in sets]})
 
 
-@router.api_route("/crosswalks/lookup", methods=["GET", "HEAD"])
+@get_and_head(router, "/crosswalks/lookup")
 def lookup(request: Request, state: State, code: str | None = None,
            uri: str | None = None) -> Response:
     try:
@@ -40,7 +40,7 @@ def lookup(request: Request, state: State, code: str | None = None,
                          "matches": matches})
 
 
-@router.api_route("/crosswalks/{name}", methods=["GET", "HEAD"])
+@get_and_head(router, "/crosswalks/{name}")
 def download(name: str, request: Request, state: State) -> Response:
     fmt = next((f for f, ext in cw.EXTENSIONS.items() if name.endswith(ext)), None)
     if fmt is None:

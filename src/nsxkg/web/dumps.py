@@ -16,7 +16,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from nsxkg.namespaces import PREFIXES
 from nsxkg.web.deps import State
-from nsxkg.web.http import error, etag_for, not_modified, page, validators, wants_html
+from nsxkg.web.http import error, etag_for, get_and_head, not_modified, page, validators, wants_html
 from nsxkg.web.linked_data import _graphs, dump_name
 
 router = APIRouter()
@@ -42,7 +42,7 @@ def _all_quads_gzipped(store: ox.Store) -> Iterator[bytes]:
     yield buffer.getvalue()
 
 
-@router.api_route("/dumps/", methods=["GET", "HEAD"])
+@get_and_head(router, "/dumps/")
 def index(request: Request, state: State) -> Response:
     graphs = [{"iri": g["iri"], "file": f"{dump_name(g)}.ttl", "triples": int(g["triples"]),
                "kind": g.get("kind", "")} for g in _graphs(state)]
@@ -55,7 +55,7 @@ def index(request: Request, state: State) -> Response:
                     headers={"Vary": "Accept"})
 
 
-@router.api_route("/dumps/{name}", methods=["GET", "HEAD"])
+@get_and_head(router, "/dumps/{name}")
 def dump(name: str, request: Request, state: State) -> Response:
     etag = etag_for(state, "dump", name)
     if name == ALL:

@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from fastapi import Request
+from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from nsxkg.web.deps import AppState
 from nsxkg.web.negotiation import parse_accept
 
 VARY = "Accept"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def get_and_head(router: APIRouter, path: str, **options: Any) -> Callable[[F], F]:
+    """Register ``path`` for GET and HEAD. HEAD stays out of the OpenAPI schema: FastAPI gives
+    both methods of one route the same operation ID, which the schema must not repeat."""
+    def register(endpoint: F) -> F:
+        router.head(path, include_in_schema=False, **options)(endpoint)
+        router.get(path, **options)(endpoint)
+        return endpoint
+    return register
 
 
 def wants_html(request: Request) -> bool:

@@ -19,7 +19,7 @@ from nsxkg.namespaces import NSX, PREFIXES, RDF, SKOS
 from nsxkg.web import views
 from nsxkg.web.deps import AppState, State
 from nsxkg.web.describe import LABELS
-from nsxkg.web.http import page
+from nsxkg.web.http import get_and_head, page
 from nsxkg.web.limits import Refusal, screen
 from nsxkg.web.workers import Job, QueryFailed
 
@@ -72,7 +72,7 @@ def _env(state: AppState) -> dict[str, Any]:
     return {"href": lambda iri: local_href(iri, state), "short": short}
 
 
-@router.api_route("/", methods=["GET", "HEAD"])
+@get_and_head(router, "/")
 def home(request: Request, state: State) -> Response:
     stats = state.cache.get("stats")
     if stats is None:
@@ -86,13 +86,13 @@ def home(request: Request, state: State) -> Response:
     return page(request, "home.html", {"stats": stats, "rdf_links": rdf_links, **_env(state)})
 
 
-@router.api_route("/search", methods=["GET", "HEAD"])
+@get_and_head(router, "/search")
 def search(request: Request, state: State, q: str = "") -> Response:
     hits = state.index.search(q, limit=50)
     return page(request, "search.html", {"q": q, "hits": hits, **_env(state)})
 
 
-@router.api_route("/api/search", methods=["GET", "HEAD"])
+@get_and_head(router, "/api/search")
 def search_api(state: State, q: str = "", limit: int = Query(8, ge=1, le=50)) -> Response:
     hits = state.index.search(q, limit=limit)
     return JSONResponse([{"label": h.label, "name": h.name, "kind": h.kind, "iri": h.iri,
@@ -140,7 +140,7 @@ def query_page(request: Request, state: AppState, query: str = "",
                 status=status)
 
 
-@router.api_route("/query", methods=["GET", "HEAD"])
+@get_and_head(router, "/query")
 async def query_form(request: Request, state: State, query: str = "") -> Response:
     """The query page; with ?query= it also runs it (for browsers without JavaScript)."""
     if not query.strip():

@@ -17,7 +17,7 @@ from fastapi.responses import Response
 from nsxkg.formats import BY_NAME, Format, Kind, by_name, of_kind
 from nsxkg.namespaces import PREFIXES
 from nsxkg.web.deps import AppState, State
-from nsxkg.web.http import error, etag_for, not_modified, validators, wants_html
+from nsxkg.web.http import error, etag_for, get_and_head, not_modified, validators, wants_html
 from nsxkg.web.limits import READ_ONLY, Refusal, screen
 from nsxkg.web.negotiation import NotAcceptable, negotiate
 from nsxkg.web.service_description import service_description
@@ -30,7 +30,7 @@ SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
 
 
-@router.api_route("/sparql", methods=["GET", "HEAD"])
+@get_and_head(router, "/sparql")
 async def sparql_get(request: Request, state: State) -> Response:
     params = parse_qs(request.url.query, keep_blank_values=True)
     if "update" in params:

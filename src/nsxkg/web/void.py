@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from nsxkg import __version__, partitions
 from nsxkg.namespaces import DCAT, DCTERMS, FOAF, NSX, PREFIXES, RDF, SKOS
 from nsxkg.web.deps import AppState, State
-from nsxkg.web.http import error, etag_for, not_modified, validators
+from nsxkg.web.http import error, etag_for, get_and_head, not_modified, validators
 from nsxkg.web.linked_data import DOCUMENT_FORMATS, _graphs, dump_name
 from nsxkg.web.negotiation import NotAcceptable, UnknownFormat, negotiate
 
@@ -115,7 +115,7 @@ def void_triples(state: AppState, root: str) -> list[ox.Triple]:
     return out
 
 
-@router.api_route("/.well-known/void", methods=["GET", "HEAD"])
+@get_and_head(router, "/.well-known/void")
 def void(request: Request, state: State) -> Response:
     try:
         fmt = negotiate(request.headers.get("accept"), RDF_FORMATS,
