@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,10 +11,28 @@ import pyoxigraph as ox
 
 from nsxkg.build import Manifest
 from nsxkg.config import PROJECT_ROOT, Settings
-from nsxkg.store import LoadedBuild
+from nsxkg.store import BUILD_INFO, CURRENT, LoadedBuild
 
 DATA = Path(__file__).parent / "data"
 FRAMEWORKS = PROJECT_ROOT / "data" / "frameworks"
+
+
+def fixture_store(store_dir: Path, files: list[Path], digest: str) -> Path:
+    """A loaded store under ``store_dir`` holding ``files`` (N-Quads), laid out as
+    ``nsxkg load`` leaves it (``builds/<digest>``, ``current``), for a server over an
+    excerpt of the full graph without building it. Returns ``store_dir``."""
+    target = store_dir / "builds" / digest
+    target.mkdir(parents=True)
+    store = ox.Store(str(target))
+    for path in files:
+        store.bulk_load(path=path, format=ox.RdfFormat.N_QUADS)
+    info = {"digest": digest, "quads": len(store), "base_iri": "https://w3id.org/nsxkg/",
+            "graphs": []}
+    store.flush()
+    del store  # closes RocksDB, so a server can open the directory read-only
+    (target / BUILD_INFO).write_text(json.dumps(info), encoding="utf-8")
+    (store_dir / CURRENT).symlink_to(Path("builds") / digest)
+    return store_dir
 
 
 def make_settings(tmp: Path, **overrides: object) -> Settings:

@@ -4,18 +4,16 @@ occupations Nesta maps to 11-2022.00, as `nsxkg build` wrote them)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
 from nsxkg.config import Settings
-from nsxkg.store import BUILD_INFO, CURRENT
 from nsxkg.web.app import create_app
+from support import fixture_store
 
 EXCERPT = Path(__file__).parents[1] / "data" / "web" / "crosswalk-excerpt.nq"
 SALES = {"auction house manager", "sales account manager", "trade regional manager",
@@ -24,18 +22,9 @@ SALES = {"auction house manager", "sales account manager", "trade regional manag
 
 @pytest.fixture(scope="module")
 def client(loaded: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    store_dir = tmp_path_factory.mktemp("crosswalk") / "store"
-    target = store_dir / "builds" / "fixture"
-    target.mkdir(parents=True)
-    store = ox.Store(str(target))
-    for path in [*loaded.manifest.graph_files(loaded.settings.build_dir), EXCERPT]:
-        store.bulk_load(path=path, format=ox.RdfFormat.N_QUADS)
-    info = {"digest": "fixture", "quads": len(store), "base_iri": "https://w3id.org/nsxkg/",
-            "graphs": []}
-    store.flush()
-    del store
-    (target / BUILD_INFO).write_text(json.dumps(info), encoding="utf-8")
-    (store_dir / CURRENT).symlink_to(Path("builds") / "fixture")
+    store_dir = fixture_store(
+        tmp_path_factory.mktemp("crosswalk") / "store",
+        [*loaded.manifest.graph_files(loaded.settings.build_dir), EXCERPT], "fixture")
     settings = Settings.model_validate({"store_dir": store_dir, "pool_size": 1})
     with TestClient(create_app(settings)) as running:
         yield running

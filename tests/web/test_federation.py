@@ -11,7 +11,6 @@ expected result (NSXKG_REGENERATE=1 rewrites it).
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -27,7 +26,7 @@ import pytest
 
 from nsxkg.catalogue import load_catalogue
 from nsxkg.config import PROJECT_ROOT, Settings
-from nsxkg.store import BUILD_INFO, CURRENT
+from support import fixture_store
 from web.web_helpers import Server, free_port, serve
 
 DATA = Path(__file__).parents[1] / "data"
@@ -70,18 +69,9 @@ def esco_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def nsxkg(loaded: Any, esco_endpoint: str,
           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    store_dir = tmp_path_factory.mktemp("federation") / "store"
-    target = store_dir / "builds" / "fixture"
-    target.mkdir(parents=True)
-    store = ox.Store(str(target))
-    for path in [*loaded.manifest.graph_files(loaded.settings.build_dir), MAPPINGS]:
-        store.bulk_load(path=path, format=ox.RdfFormat.N_QUADS)
-    info = {"digest": "federation", "quads": len(store), "base_iri": "https://w3id.org/nsxkg/",
-            "graphs": []}
-    store.flush()
-    del store
-    (target / BUILD_INFO).write_text(json.dumps(info), encoding="utf-8")
-    (store_dir / CURRENT).symlink_to(Path("builds") / "fixture")
+    store_dir = fixture_store(
+        tmp_path_factory.mktemp("federation") / "store",
+        [*loaded.manifest.graph_files(loaded.settings.build_dir), MAPPINGS], "federation")
     settings = Settings.model_validate({"store_dir": store_dir, "pool_size": 1,
                                        "query_timeout": 20.0,
                                        "service_allow": [esco_endpoint]})
