@@ -15,6 +15,18 @@ from nsxkg.store import BUILD_INFO, CURRENT, LoadedBuild
 
 DATA = Path(__file__).parent / "data"
 FRAMEWORKS = PROJECT_ROOT / "data" / "frameworks"
+SEED = FRAMEWORKS / "11-2022.00" / "v.26.05.yaml"  # the NSX Sales Managers page, transcribed
+
+
+def seed_quads(base: str = "https://w3id.org/nsxkg/") -> list[ox.Quad]:
+    """Every quad a build makes of the seed framework (its release, framework and
+    reference graphs), without writing a build."""
+    from nsxkg.convert.framework import framework_quads
+    from nsxkg.frameworks.loader import load_framework, load_reference, reference_path
+    from nsxkg.iris import Iris
+
+    reference = load_reference(reference_path(FRAMEWORKS))
+    return framework_quads([load_framework(SEED, reference)], reference, Iris(base))
 
 
 def fixture_store(store_dir: Path, files: list[Path], digest: str) -> Path:

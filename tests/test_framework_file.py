@@ -1,17 +1,28 @@
-"""The framework file format: the seed transcribed, and every malformed file located."""
+"""The framework file format: the seed transcribed, the layout, and every malformed file
+located."""
 
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
 from nsxkg.errors import InputError
-from nsxkg.frameworks.loader import load_framework
-from support import DATA, FRAMEWORKS
+from nsxkg.frameworks.loader import (
+    framework_files,
+    load_framework,
+    load_reference,
+    read_release,
+    reference_path,
+)
+from nsxkg.frameworks.model import Kind, statements
+from support import DATA, FRAMEWORKS, SEED
 
-INVALID = sorted((DATA / "frameworks" / "invalid").glob("*/*.yaml"))
+TESTS = DATA / "frameworks"
+INVALID = sorted((TESTS / "invalid").glob("*/*/*.yaml"))
+VALID = TESTS / "valid" / "15-1252.00" / "v.0.1.yaml"
 
 
 def expectations(path: Path) -> dict[str, str]:
@@ -24,7 +35,7 @@ def expectations(path: Path) -> dict[str, str]:
 
 
 def test_seed_transcribed_completely() -> None:
-    fw = load_framework(FRAMEWORKS / "11-2022.00.yaml")
+    fw = load_framework(SEED)
     assert fw.occupation.code == "11-2022.00"
     assert fw.occupation.job_zone.zone == 4
     assert fw.release.version == "v.26.05"
@@ -39,30 +50,44 @@ def test_seed_transcribed_completely() -> None:
     assert (len(a.related_titles), len(a.skills), len(a.knowledge), len(a.abilities),
             len(a.work_styles), len(a.technology), len(a.tasks), len(a.cip)) == (
         12, 22, 9, 10, 6, 10, 8, 5)
+    assert fw.evidence is not None and fw.evidence.ai_usage.task_observations == 607
 
 
 def test_statement_text_unchanged_from_seed() -> None:
-    """Every statement's text occurs verbatim in the seed page (not paraphrased)."""
+    """Every statement's text occurs verbatim in the seed page (not paraphrased), at its level,
+    under its domain, with its citations."""
     seed = Path(__file__).resolve().parents[2] / "shared" / "seeds"
     page = seed / "nsx-sales-managers-framework.txt"
     if not page.exists():
         pytest.skip("the seed page is not beside the project")
     text = page.read_text(encoding="utf-8")
-    fw = load_framework(FRAMEWORKS / "11-2022.00.yaml")
+    fw = load_framework(SEED)
+    reference = load_reference(reference_path(FRAMEWORKS))
     for block in fw.mastery:
         for st in block.statements:
             assert f"{st.focus}{st.text}" in text
-    cited = [s for b in fw.ai_use for s in b.statements]
-    cited += [s for d in fw.durable_skills for b in d.levels for s in b.statements]
-    for st in cited:
-        assert f"{st.title} — {st.text.removesuffix('.')}" in text
+    for st in statements(fw):
+        if st.kind is not Kind.mastery:
+            assert f"{st.title} — {st.text.removesuffix('.')}" in text
+    for domain in fw.durable_skills:
+        named = reference.domain(domain.domain)
+        assert named is not None
+        count = sum(len(b.statements) for b in domain.levels)
+        assert f"{named.number}{named.name}{count} statements" in text
 
 
-@pytest.mark.parametrize("path", INVALID, ids=lambda p: p.parent.name)
+def test_seed_keys_are_stable_and_unique() -> None:
+    keys = [st.key for st in statements(load_framework(SEED))]
+    assert len(keys) == len(set(keys)) == 159
+    assert keys[0] == "customer-complaint-records"
+
+
+@pytest.mark.parametrize("path", INVALID, ids=lambda p: p.parents[1].name)
 def test_malformed_file_is_located(path: Path) -> None:
     expect = expectations(path)
+    reference = load_reference(TESTS / "valid" / "reference.yaml")
     with pytest.raises(InputError) as info:
-        load_framework(path)
+        load_framework(path, reference)
     message = str(info.value)
     assert message.startswith(str(path)), message
     assert f"line {expect['line']}" in message, message
@@ -72,21 +97,40 @@ def test_malformed_file_is_located(path: Path) -> None:
 
 
 def test_every_invalid_case_present() -> None:
-    cases = {p.parent.name for p in INVALID}
-    assert {"malformed-yaml", "unknown-level", "duplicate-statement", "undeclared-source",
-            "bad-soc-code"} <= cases
+    cases = {p.parents[1].name for p in INVALID}
+    assert {"malformed-yaml", "unknown-level", "duplicate-statement", "duplicate-key",
+            "undeclared-source", "unknown-source", "unknown-domain", "bad-soc-code",
+            "missing-key", "misplaced-version"} <= cases
 
 
-def test_file_name_must_match_code(tmp_path: Path) -> None:
-    source = DATA / "frameworks" / "valid" / "15-1252.00.yaml"
-    wrong = tmp_path / "11-1011.00.yaml"
-    wrong.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
-    with pytest.raises(InputError, match="describes occupation '15-1252.00'"):
+def test_release_file_must_sit_under_its_code(tmp_path: Path) -> None:
+    shutil.copyfile(TESTS / "valid" / "reference.yaml", tmp_path / "reference.yaml")
+    wrong = tmp_path / "11-1011.00" / "v.0.1.yaml"
+    wrong.parent.mkdir()
+    wrong.write_text(VALID.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(InputError, match="must be at 15-1252.00/v.0.1.yaml"):
         load_framework(wrong)
 
 
+def test_old_flat_layout_is_refused_with_advice(tmp_path: Path) -> None:
+    shutil.copyfile(TESTS / "valid" / "reference.yaml", tmp_path / "reference.yaml")
+    (tmp_path / "15-1252.00.yaml").write_text(VALID.read_text(encoding="utf-8"),
+                                              encoding="utf-8")
+    with pytest.raises(InputError, match=r"belongs in <code>/<version>.yaml"):
+        framework_files(tmp_path)
+
+
+def test_reference_file_is_validated(tmp_path: Path) -> None:
+    path = tmp_path / "reference.yaml"
+    path.write_text("sources:\n- key: onet\n  nmae: O*NET\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_reference(path)
+    assert "line 3" in str(info.value) and "sources.0.nmae" in str(info.value)
+
+
 def test_not_a_mapping(tmp_path: Path) -> None:
-    path = tmp_path / "11-1011.00.yaml"
+    path = tmp_path / "15-1252.00" / "v.0.1.yaml"
+    path.parent.mkdir()
     path.write_text("- just\n- a list\n", encoding="utf-8")
     with pytest.raises(InputError, match="expected a mapping"):
-        load_framework(path)
+        read_release(path, load_reference(TESTS / "valid" / "reference.yaml"))

@@ -14,14 +14,11 @@ import pyoxigraph as ox
 import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, Namespace, URIRef
 
-from nsxkg.convert.framework import framework_quads
-from nsxkg.frameworks.loader import load_framework
-from nsxkg.iris import Iris
 from nsxkg.namespaces import NSX
+from support import seed_quads
 
 ROOT = Path(__file__).resolve().parents[1]
 ONTOLOGY_FILE = ROOT / "ontology" / "nsxkg.ttl"
-FRAMEWORK = ROOT / "data" / "frameworks" / "11-2022.00.yaml"
 
 ONTOLOGY = URIRef("https://w3id.org/nsxkg/def")
 NS = Namespace(NSX.iri)
@@ -43,8 +40,7 @@ def ontology() -> Graph:
 @cache
 def sample() -> Graph:
     """The Sales Managers framework as the converter emits it."""
-    quads = framework_quads(load_framework(FRAMEWORK), Iris("https://w3id.org/nsxkg/"))
-    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+    triples = {ox.Triple(q.subject, q.predicate, q.object) for q in seed_quads()}
     return Graph().parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
 
 

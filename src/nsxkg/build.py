@@ -1,15 +1,13 @@
 """Build: framework files (and, when configured, source releases) → one N-Quads file per
-named graph, sorted so rebuilds diff cleanly, plus a manifest.
+named graph, sorted so rebuilds diff cleanly, plus a manifest and the origins table.
 
-Everything is read and converted before anything is written; the output is assembled in a
-fresh directory and swapped in only when complete, so a failed build leaves the previous
-one untouched.
+The output is assembled in a fresh directory and swapped in only when complete, so a failed
+build leaves the previous one untouched. Framework files are converted by worker processes
+(build_frameworks.py) while this process converts the source releases.
 """
 
 from __future__ import annotations
 
-import hashlib
-import heapq
 import json
 import shutil
 import tempfile
@@ -17,22 +15,23 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pyoxigraph as ox
 
+from nsxkg import origins
+from nsxkg.build_frameworks import ORIGIN_PARTS, FrameworkJob
 from nsxkg.catalogue import catalogue_quads, load_catalogue
 from nsxkg.config import Settings
 from nsxkg.convert.classifications import cip_dataset, cip_link, soc_dataset, soc_group
 from nsxkg.convert.esco import esco_quads
-from nsxkg.convert.framework import framework_graph, framework_quads
 from nsxkg.convert.mappings import mapping_outputs
 from nsxkg.convert.onet import HasRow, SourceReport, onet_quads
 from nsxkg.convert.terms import Triple, quads
 from nsxkg.errors import InputError
-from nsxkg.frameworks.loader import framework_files, load_framework
 from nsxkg.iris import Iris
 from nsxkg.locking import exclusive
+from nsxkg.nquads import build_digest, lines_of, write_sorted
 from nsxkg.progress import Progress
 from nsxkg.sources.cip import read_cip_to_onet_soc
 from nsxkg.sources.discover import discover
@@ -41,7 +40,10 @@ from nsxkg.sources.soc import read_definitions
 R = TypeVar("R", bound=HasRow)
 
 MANIFEST = "manifest.json"
-ORIGINS = "origins.tsv"  # resource IRI, source file, row: where each source resource came from
+ORIGINS = origins.ORIGINS
+# Kinds of graph. Framework data: one "release" graph per release file, one "framework" graph
+# per occupation (its releases and statements across releases), one "reference" graph.
+FRAMEWORK_KINDS = ("release", "framework", "reference")
 
 
 @dataclass
@@ -51,6 +53,7 @@ class GraphInfo:
     triples: int
     origin: str
     kind: str
+    sha256: str = ""
 
 
 @dataclass
@@ -88,31 +91,6 @@ class GraphOutput:
     origin: str
     kind: str
     quads: Iterable[ox.Quad]
-
-
-def collect(settings: Settings) -> list[GraphOutput]:
-    """Read and convert every input. Raises InputError listing every bad file."""
-    iris = Iris(settings.base_iri)
-    outputs = [_ontology_graph(settings, iris), _catalogue_graph(settings, iris)]
-    problems: list[tuple[object, str]] = []
-    seen: dict[str, Path] = {}
-    for path in framework_files(settings.frameworks):
-        try:
-            fw = load_framework(path)
-        except InputError as err:
-            problems += err.problems
-            continue
-        code = fw.occupation.code
-        if code in seen:
-            raise InputError.at(path, f"occupation {code} already has a framework in {seen[code]}")
-        seen[code] = path
-        outputs.append(GraphOutput(framework_graph(fw, iris), f"framework-{code}",
-                                   _display(path), "framework", framework_quads(fw, iris)))
-    if problems:
-        raise InputError(problems)  # type: ignore[arg-type]
-    if not seen:
-        raise InputError.at(settings.frameworks, "no framework files (*.yaml) found")
-    return outputs
 
 
 def source_outputs(root: Path, iris: Iris, report: SourceReport) -> list[GraphOutput]:
@@ -161,15 +139,31 @@ def build(settings: Settings, progress: Progress | None = None) -> Manifest:
     with exclusive(target.parent / f".{target.name}.lock",
                    f"{target}: another `nsxkg build` is writing this build directory"):
         _recover(target)
-        outputs = collect(settings)
-        report = SourceReport(progress=progress)
-        if settings.sources is not None:
-            outputs += source_outputs(settings.sources, Iris(settings.base_iri), report)
+        iris = Iris(settings.base_iri)
+        outputs = [_ontology_graph(settings, iris), _catalogue_graph(settings, iris)]
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
         try:
-            with (staging / ORIGINS).open("w", encoding="utf-8") as origins:
-                report.origins = origins
-                manifest = write_graphs(outputs, staging, settings.base_iri, report)
+            (staging / "graphs").mkdir()
+            (staging / ORIGIN_PARTS).mkdir()
+            job = FrameworkJob(settings.frameworks, settings.base_iri, staging,
+                               allow_synthetic=settings.allow_synthetic)
+            report = SourceReport(progress=progress)
+            if settings.sources is not None and not job.failed():
+                outputs += source_outputs(settings.sources, iris, report)
+            with (staging / ORIGINS).open("w", encoding="utf-8") as table:
+                report.origins = table
+                infos = write_graphs(outputs, staging, stop=job.failed)
+            frameworks, _ = job.finish()
+            _join_origins(staging)
+            infos += [GraphInfo(w.iri, f"graphs/{w.name}.nq", w.triples, w.origin, w.kind,
+                                w.sha256) for w in frameworks]
+            manifest = Manifest(base_iri=settings.base_iri,
+                                graphs=sorted(infos, key=lambda g: g.iri),
+                                absent=sorted(report.absent),
+                                rows=dict(sorted(report.rows.items())),
+                                unmapped=list(report.unmapped))
+            manifest.digest = build_digest((g.iri, g.sha256) for g in manifest.graphs)
+            (staging / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
             _swap_in(staging, target)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -177,65 +171,31 @@ def build(settings: Settings, progress: Progress | None = None) -> Manifest:
     return manifest
 
 
-def write_graphs(outputs: list[GraphOutput], directory: Path, base_iri: str,
-                 report: SourceReport | None = None) -> Manifest:
+def write_graphs(outputs: list[GraphOutput], directory: Path,
+                 stop: Callable[[], bool] | None = None) -> list[GraphInfo]:
+    """Write each output to its sorted graph file. ``stop`` is asked between graphs: a build
+    whose framework files turned out bad stops instead of converting sources for nothing."""
     (directory / "graphs").mkdir(parents=True, exist_ok=True)
-    manifest = Manifest(base_iri=base_iri)
-    digest = hashlib.sha256()
+    infos = []
     for out in sorted(outputs, key=lambda o: o.iri.value):
+        if stop is not None and stop():
+            break
         relative = f"graphs/{out.name}.nq"
         # Only parsed Turtle (the ontology) has blank nodes; converters mint IRIs for all.
         content = _stable_blank_nodes(out.quads) if out.kind == "ontology" else out.quads
-        count = _write_sorted(content, directory / relative, digest, out.iri.value)
-        manifest.graphs.append(GraphInfo(out.iri.value, relative, count, out.origin, out.kind))
-    if report is not None:
-        manifest.absent = sorted(report.absent)
-        manifest.rows = dict(sorted(report.rows.items()))
-        manifest.unmapped = list(report.unmapped)
-    manifest.digest = digest.hexdigest()
-    (directory / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
-    return manifest
+        count, sha = write_sorted(lines_of(content), directory / relative, out.iri.value)
+        infos.append(GraphInfo(out.iri.value, relative, count, out.origin, out.kind, sha))
+    return infos
 
 
-SORT_CHUNK = 500_000  # lines held in memory at once; the rest is merged from sorted runs
-
-
-def _write_sorted(quads: Iterable[ox.Quad], path: Path, digest: Any, graph: str) -> int:
-    """Write distinct N-Quads lines in sorted order (an external merge sort, so memory stays
-    flat however large the graph); returns how many lines were written."""
-    with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
-        runs: list[Path] = []
-        chunk: list[str] = []
-        for quad in quads:
-            chunk.append(str(quad) + " .\n")
-            if len(chunk) >= SORT_CHUNK:
-                runs.append(_spill(chunk, Path(tmp) / f"run{len(runs)}"))
-                chunk = []
-        chunk.sort()
-        files = [run.open(encoding="utf-8") for run in runs]
-        try:
-            count = 0
-            previous = None
-            digest.update(graph.encode() + b"\0")
-            with path.open("wb") as out:
-                for line in heapq.merge(chunk, *files):
-                    if line != previous:
-                        data = line.encode("utf-8")
-                        out.write(data)
-                        digest.update(data)
-                        count += 1
-                        previous = line
-        finally:
-            for f in files:
-                f.close()
-    return count
-
-
-def _spill(chunk: list[str], path: Path) -> Path:
-    chunk.sort()
-    with path.open("w", encoding="utf-8") as out:
-        out.writelines(chunk)
-    return path
+def _join_origins(staging: Path) -> None:
+    """Append the framework batches' parts to the origins table."""
+    parts = staging / ORIGIN_PARTS
+    with (staging / ORIGINS).open("a", encoding="utf-8") as table:
+        for part in sorted(parts.iterdir()):
+            with part.open(encoding="utf-8") as lines:
+                shutil.copyfileobj(lines, table)
+    shutil.rmtree(parts)
 
 
 def _stable_blank_nodes(quads: Iterable[ox.Quad]) -> Iterable[ox.Quad]:

@@ -266,13 +266,15 @@ def fetch(source: str, release: str, kind: str, sources: Path | None,
 
 
 @main.command()
+@click.option("--kind", type=click.Choice(["framework", "reference"]), default="framework",
+              show_default=True, help="A release file (<code>/<version>.yaml) or reference.yaml.")
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
               help="Write to this file instead of standard output.")
-def schema(output: Path | None) -> None:
-    """Print the JSON Schema of framework files."""
-    from nsxkg.frameworks.schema import framework_json_schema
+def schema(kind: str, output: Path | None) -> None:
+    """Print the JSON Schema of framework release files or of reference.yaml."""
+    from nsxkg.frameworks.schema import json_schema
 
-    text = json.dumps(framework_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(json_schema(kind), indent=2, ensure_ascii=False) + "\n"
     if output:
         output.write_text(text, encoding="utf-8")
     else:

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     shapes: Path = Field(default_factory=lambda: _project_path("shapes"))
     queries: Path = Field(default_factory=lambda: _project_path("queries"))
     sources: Path | None = None
+    # Frameworks marked `synthetic: true` (nsxkg synth frameworks) are benchmark data: a build
+    # refuses them unless asked, so they are never served by accident.
+    allow_synthetic: bool = False
     build_dir: Path = Path("build")
     store_dir: Path = Path("store")
     host: str = "127.0.0.1"

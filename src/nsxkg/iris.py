@@ -39,20 +39,35 @@ class Iris:
     def occupation(self, code: str) -> NamedNode:
         return self._id("occupation", code)
 
-    def framework(self, code: str, version: str) -> NamedNode:
-        return self._id("framework", code, version)
+    def framework(self, code: str, version: str | None = None) -> NamedNode:
+        """An occupation's framework: one release of it, or, without a version, the
+        framework across its releases (whose current version is the latest release)."""
+        return self._id("framework", code, *([version] if version else []))
 
     def evidence(self, code: str, version: str, part: str | None = None) -> NamedNode:
         return self._id("framework", code, version, "evidence", *([part] if part else []))
+
+    def release_statement(self, code: str, version: str, kind: str, key: str) -> NamedNode:
+        """A statement as one release states it (immutable, citable)."""
+        return self._id("framework", code, version, "statement", kind, key)
+
+    def statement(self, code: str, kind: str, key: str) -> NamedNode:
+        """A statement across the releases of its framework, identified by its key."""
+        return self._id("statement", code, kind, key)
+
+    def level_role(self, code: str, version: str, scale: str, level: str) -> NamedNode:
+        """The role one release gives a level (e.g. Emerging: Entry / Apprentice)."""
+        return self._id("framework", code, version, "role", scale, level)
+
+    def source_edition(self, code: str, version: str, key: str) -> NamedNode:
+        """A source as one release cites it: its edition, title and citation label."""
+        return self._id("framework", code, version, "source", key)
 
     def scale(self, key: str) -> NamedNode:
         return self._id("scale", key)
 
     def level(self, scale: str, key: str) -> NamedNode:
         return self._id("level", scale, key)
-
-    def statement(self, code: str, kind: str, *path: str | int) -> NamedNode:
-        return self._id("statement", code, kind, *(str(p) for p in path))
 
     def source(self, key: str) -> NamedNode:
         return self._id("source", key)

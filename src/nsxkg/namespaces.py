@@ -63,6 +63,7 @@ NSX = ClosedNamespace("nsx", "https://w3id.org/nsxkg/def#", """
     topSkill feasibilityScore feasibilityScoreMax feasibilityQuadrant matchPrecision
     skillsCluster citationLabel
     masteryScale durableSkillScale durableSkillScheme
+    Framework StatementLineage LevelRole SourceEdition levelRole sourceEdition
     Rating RatingScale RatingCategory TechnologySkill AlternateTitle ReportedTitle EmergingTask
     WorkActivity SOCGroup OccupationRelation ContentModelElement
     element ratingScale dataValue sampleSize standardError lowerCIBound upperCIBound
@@ -105,11 +106,12 @@ DCTERMS = ClosedNamespace("dcterms", "http://purl.org/dc/terms/", """
 """)
 PROV = ClosedNamespace("prov", "http://www.w3.org/ns/prov#", """
     Entity Activity Agent wasDerivedFrom wasGeneratedBy wasAttributedTo hadPrimarySource
-    generatedAtTime used startedAtTime endedAtTime
+    generatedAtTime used startedAtTime endedAtTime wasRevisionOf
 """)
 DCAT = ClosedNamespace("dcat", "http://www.w3.org/ns/dcat#", """
     Dataset Distribution Catalog Resource DataService landingPage downloadURL accessURL
     mediaType version keyword theme distribution dataset
+    hasVersion hasCurrentVersion previousVersion
 """)
 SCHEMA = ClosedNamespace("schema", "https://schema.org/", """
     Occupation name description url identifier occupationalCategory educationRequirements

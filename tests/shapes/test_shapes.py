@@ -30,13 +30,10 @@ from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.processor import SPARQLProcessor
 from rdflib.term import Node
 
-from nsxkg.convert.framework import framework_quads
-from nsxkg.frameworks.loader import load_framework
-from nsxkg.iris import Iris
+from support import SEED, seed_quads
 
 ROOT = Path(__file__).resolve().parents[2]
 SHAPES_FILES = sorted((ROOT / "shapes").glob("*.ttl"))
-FRAMEWORK = ROOT / "data" / "frameworks" / "11-2022.00.yaml"
 EXAMPLES = ROOT / "tests" / "data" / "shapes"
 VALID = sorted((EXAMPLES / "valid").glob("*.ttl"))
 INVALID = sorted((EXAMPLES / "invalid").glob("*.ttl"))
@@ -278,8 +275,9 @@ def test_every_property_shape_is_used(shapes: Graph) -> None:
 
 
 def framework_graph(base: str = "https://w3id.org/nsxkg/") -> Graph:
-    quads = framework_quads(load_framework(FRAMEWORK), Iris(base))
-    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+    """The seed framework's release, framework and reference graphs together, as a chunk of
+    framework data is validated."""
+    triples = {ox.Triple(q.subject, q.predicate, q.object) for q in seed_quads(base)}
     data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
     return Graph().parse(data=data, format="nt")
 
@@ -287,4 +285,4 @@ def framework_graph(base: str = "https://w3id.org/nsxkg/") -> Graph:
 @pytest.mark.parametrize("base", ["https://w3id.org/nsxkg/", "http://localhost:8000/kg/"])
 def test_framework_data_conforms(base: str, shapes: Graph) -> None:
     result = validate(framework_graph(base), shapes)
-    assert result.conforms, f"{FRAMEWORK.name} does not conform:\n{result.summary()}"
+    assert result.conforms, f"{SEED.name} does not conform:\n{result.summary()}"

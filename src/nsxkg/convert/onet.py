@@ -10,6 +10,7 @@ from typing import Protocol, TextIO, TypeVar
 
 from pyoxigraph import NamedNode, Quad
 
+from nsxkg import origins
 from nsxkg.convert.terms import (
     Term,
     Triple,
@@ -74,7 +75,7 @@ class SourceReport:
 
     def origin(self, subject: NamedNode, file: str, row: int) -> None:
         if self.origins is not None:
-            self.origins.write(f"{subject.value}\t{file}\t{row}\n")
+            self.origins.write(origins.row(subject.value, f"{file}, row {row}"))
 
     def quads(self, graph: NamedNode, converted: Iterable[tuple[int, list[Triple]]],
               name: str, file: str) -> Iterator[Quad]:

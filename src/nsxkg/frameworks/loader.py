@@ -1,54 +1,128 @@
-"""Read a framework file: YAML → typed model, every error located by file, line and field."""
+"""Read framework files: YAML → typed model, every error located by file, line and field.
+
+Layout of a frameworks directory::
+
+    reference.yaml                 the shared reference data (sources, durable-skill domains)
+    <O*NET-SOC code>/<version>.yaml  one release of one occupation's framework
+
+A release file must sit in the folder named after its occupation code and be named after
+its version, so a second release of a framework is a second file beside the first.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from nsxkg.errors import InputError, Location
-from nsxkg.frameworks.model import Framework, Loc, consistency_problems
+from nsxkg.frameworks.model import (
+    Framework,
+    Loc,
+    Reference,
+    consistency_problems,
+    reference_problems,
+)
 
 LineMap = dict[Loc, int]
+M = TypeVar("M", bound=BaseModel)
+
+REFERENCE = "reference.yaml"
+SUFFIXES = (".yaml", ".yml")
+# libyaml when the platform has it: a thousand release files parse in seconds, not minutes.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True)
+class LoadedRelease:
+    """A release file, read: the model, where it was read from, and the line of every field."""
+
+    framework: Framework
+    path: Path
+    lines: LineMap = field(repr=False)
+
+    def where(self, loc: Loc) -> str:
+        """'file, line N (a.b.c)' for a location of this file (its nearest located parent)."""
+        return f"{self.path}, line {line_of(self.lines, loc)} ({'.'.join(map(str, loc))})"
 
 
 def framework_files(directory: Path) -> list[Path]:
+    """The release files of a frameworks directory, in (code, version) order."""
     if not directory.is_dir():
         raise InputError.at(directory, "framework directory not found")
-    return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml"))
+    misplaced = sorted(p for p in directory.iterdir()
+                       if p.suffix in SUFFIXES and p.name != REFERENCE)
+    if misplaced:
+        raise InputError([(Location(p), "a release file belongs in <code>/<version>.yaml (one "
+                                        "folder per occupation, one file per release); move "
+                                        "it there") for p in misplaced])
+    return sorted(p for p in directory.glob("*/*") if p.suffix in SUFFIXES and p.is_file())
 
 
-def load_framework(path: Path) -> Framework:
+def reference_path(directory: Path) -> Path:
+    return directory / REFERENCE
+
+
+def load_reference(path: Path) -> Reference:
+    data, lines = read_yaml(path)
+    return _validated(Reference, data, path, lines, "sources, durable_domains")
+
+
+def load_framework(path: Path, reference: Reference | None = None) -> Framework:
+    return read_release(path, reference).framework
+
+
+def read_release(path: Path, reference: Reference | None = None) -> LoadedRelease:
+    """Read one release file; ``reference`` defaults to the reference file of its directory."""
+    data, lines = read_yaml(path)
+    framework = _validated(Framework, data, path, lines,
+                           "occupation, release, sources, mastery, …")
+    problems = consistency_problems(framework)
+    if reference is None:
+        reference = load_reference(reference_path(path.parent.parent))
+    problems += reference_problems(framework, reference)
+    if problems:
+        raise InputError([_located(path, lines, loc, msg) for loc, msg in problems])
+    code, version = framework.occupation.code, framework.release.version
+    if path.parent.name != code or path.stem != version:
+        where = ("occupation", "code") if path.parent.name != code else ("release", "version")
+        raise InputError([_located(
+            path, lines, where,
+            f"this release of {code} version {version} must be at {code}/{version}"
+            f"{path.suffix} in the frameworks directory, not {path.parent.name}/{path.name}")])
+    return LoadedRelease(framework, path, lines)
+
+
+def read_yaml(path: Path) -> tuple[Any, LineMap]:
+    """The data of a YAML file and the line of every key and item, from one parse."""
     text = _read(path)
+    loader = _Loader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark else None
         raise InputError.at(path, f"malformed YAML: {err.problem or err}", line=line) from err
-    lines = line_map(node) if node is not None else {}
+    except yaml.YAMLError as err:
+        raise InputError.at(path, f"malformed YAML: {err}") from err
+    finally:
+        loader.dispose()
+    return data, (line_map(node) if node is not None else {})
+
+
+def _validated(model: type[M], data: Any, path: Path, lines: LineMap, top: str) -> M:
     if not isinstance(data, dict):
-        raise InputError.at(path, "expected a mapping with occupation, release, sources, "
-                                  "mastery, … at the top level", line=1)
+        raise InputError.at(path, f"expected a mapping with {top} at the top level", line=1)
     try:
-        framework = Framework.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as err:
         raise InputError([_located(path, lines, tuple(e["loc"]), _expected(e))
                           for e in err.errors()]) from err
-    problems = consistency_problems(framework)
-    if problems:
-        raise InputError([_located(path, lines, loc, msg) for loc, msg in problems])
-    stem = path.name.rsplit(".", 1)[0]
-    if stem != framework.occupation.code:
-        raise InputError.at(path, f"file is named {stem!r} but describes occupation "
-                                  f"{framework.occupation.code!r}; name it "
-                                  f"{framework.occupation.code}.yaml",
-                            line=lines.get(("occupation", "code")), field="occupation.code")
-    return framework
 
 
 def line_map(node: yaml.Node, loc: Loc = ()) -> LineMap:
@@ -57,6 +131,13 @@ def line_map(node: yaml.Node, loc: Loc = ()) -> LineMap:
     for child_loc, child in _children(node, loc):
         lines.update(line_map(child, child_loc))
     return lines
+
+
+def line_of(lines: LineMap, loc: Loc) -> int | None:
+    probe = loc
+    while probe and probe not in lines:
+        probe = probe[:-1]
+    return lines.get(probe)
 
 
 def _children(node: yaml.Node, loc: Loc) -> Iterator[tuple[Loc, yaml.Node]]:
@@ -69,11 +150,8 @@ def _children(node: yaml.Node, loc: Loc) -> Iterator[tuple[Loc, yaml.Node]]:
 
 
 def _located(path: Path, lines: LineMap, loc: Loc, message: str) -> tuple[Location, str]:
-    probe = loc
-    while probe and probe not in lines:
-        probe = probe[:-1]
-    field = ".".join(str(part) for part in loc) or None
-    return Location(path, lines.get(probe), field), message
+    field_name = ".".join(str(part) for part in loc) or None
+    return Location(path, line_of(lines, loc), field_name), message
 
 
 def _expected(error: Any) -> str:
