@@ -67,13 +67,20 @@ def main() -> None:
 @_path_option("--sources", "Directory of source releases (O*NET, ESCO, …) [env NSXKG_SOURCES]")
 @build_dir_option
 @click.option("--base-iri", default=None, help="Base of minted IRIs [env NSXKG_BASE_IRI]")
+@click.option("--allow-synthetic", is_flag=True, default=None,
+              help="Build framework releases marked synthetic (benchmark corpora) "
+                   "[env NSXKG_ALLOW_SYNTHETIC].")
+@click.option("--verbose", "-v", is_flag=True, help="List every graph, not a summary of the "
+                                                    "framework graphs.")
 def build(frameworks: Path | None, sources: Path | None, build_dir: Path | None,
-          base_iri: str | None) -> None:
+          base_iri: str | None, allow_synthetic: bool | None, verbose: bool) -> None:
     """Convert the framework files (and source releases) into N-Quads under the build dir."""
+    from nsxkg.build import FRAMEWORK_KINDS
     from nsxkg.build import build as run_build
     from nsxkg.progress import terminal_bars
 
-    cfg = settings(frameworks=frameworks, sources=sources, build_dir=build_dir, base_iri=base_iri)
+    cfg = settings(frameworks=frameworks, sources=sources, build_dir=build_dir, base_iri=base_iri,
+                   allow_synthetic=allow_synthetic)
     manifest = run_build(cfg, progress=terminal_bars())
     if manifest.rows:
         click.echo("rows read:")
@@ -83,10 +90,19 @@ def build(frameworks: Path | None, sources: Path | None, build_dir: Path | None,
         click.echo(f"    absent  {absent}")
     click.echo("triples per graph:")
     total = 0
-    for graph in manifest.graphs:
+    framework_graphs = [g for g in manifest.graphs if g.kind in FRAMEWORK_KINDS]
+    listed = manifest.graphs if verbose or len(framework_graphs) <= 12 else \
+        [g for g in manifest.graphs if g.kind not in FRAMEWORK_KINDS]
+    for graph in listed:
         click.echo(f"{graph.triples:>10,}  {graph.iri}  ({graph.origin})")
-        total += graph.triples
-    click.echo(f"{total:>10,}  triples in {len(manifest.graphs)} graphs → {cfg.build_dir}")
+    if listed is not manifest.graphs:
+        releases = sum(g.kind == "release" for g in framework_graphs)
+        frameworks_n = sum(g.kind == "framework" for g in framework_graphs)
+        click.echo(f"{sum(g.triples for g in framework_graphs):>10,}  {frameworks_n:,} "
+                   f"frameworks in {releases:,} releases ({len(framework_graphs):,} graphs "
+                   f"under {manifest.base_iri}graph/framework…; -v lists them)")
+    total = sum(g.triples for g in manifest.graphs)
+    click.echo(f"{total:>10,}  triples in {len(manifest.graphs):,} graphs → {cfg.build_dir}")
 
 
 @main.command()
@@ -155,6 +171,87 @@ def publish(endpoint: str | None, graph_store: str | None, build_dir: Path | Non
     for done in run_publish(cfg.build_dir, to, progress=terminal_bars()):
         click.echo(f"{done.on_server:>10,}  {done.iri}  ({done.seconds:.1f} s)")
     click.echo(f"published to {to.graph_store}; counts checked at {to.endpoint}")
+
+
+@main.command()
+@click.argument("code")
+@click.argument("old")
+@click.argument("new")
+@store_dir_option
+@click.option("--files", is_flag=True,
+              help="Compare the framework files (--frameworks) instead of the loaded store.")
+@_path_option("--frameworks", "Directory of framework files [env NSXKG_FRAMEWORKS]")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def diff(code: str, old: str, new: str, store_dir: Path | None, files: bool,
+         frameworks: Path | None, fmt: str) -> None:
+    """Statements added, removed, reworded and moved between two releases of a framework.
+
+    CODE is the occupation's O*NET-SOC code, OLD and NEW are versions (e.g. v.26.05).
+    Exit 0 whether or not anything changed, 2 when a release is not there.
+    """
+    from dataclasses import asdict
+
+    from nsxkg.errors import InputError
+    from nsxkg.frameworks import diff as fdiff
+
+    cfg = settings(store_dir=store_dir, frameworks=frameworks)
+    if files:
+        from nsxkg.frameworks.loader import load_framework
+
+        def versions_of(version: str) -> list[fdiff.Version]:
+            path = cfg.frameworks / code / f"{version}.yaml"
+            if not path.exists():
+                raise InputError.at(path, f"no release {version} of {code} here")
+            return fdiff.from_framework(load_framework(path))
+    else:
+        from nsxkg.iris import Iris
+        from nsxkg.store import open_store
+
+        store, loaded = open_store(cfg.store_dir)
+        iris = Iris(str(loaded.manifest.get("base_iri") or cfg.base_iri))
+
+        def versions_of(version: str) -> list[fdiff.Version]:
+            found = fdiff.from_store(store, iris, code, version)
+            if not found:
+                raise InputError.at(cfg.store_dir, f"the loaded build has no release {version} "
+                                                   f"of the framework for {code}")
+            return found
+    changes = fdiff.diff(versions_of(old), versions_of(new))
+    if fmt == "json":
+        click.echo(json.dumps([asdict(c) for c in changes], indent=2, ensure_ascii=False))
+    else:
+        click.echo(fdiff.render(changes, code, old, new), nl=False)
+
+
+@main.group(cls=NsxkgGroup)
+def synth() -> None:
+    """Synthetic data for benchmarks (never committed, never served by default)."""
+
+
+@synth.command("frameworks")
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="Scratch directory to write the corpus into (replaced if it holds one).")
+@_path_option("--sources", "Directory of source releases; occupations come from its O*NET "
+                           "release [env NSXKG_SOURCES]")
+@_path_option("--frameworks", "Directory holding the seed framework and reference.yaml "
+                              "[env NSXKG_FRAMEWORKS]")
+@click.option("--seed", type=int, default=1, show_default=True, help="Random seed.")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Only the first N occupations.")
+def synth_frameworks(out: Path, sources: Path | None, frameworks: Path | None, seed: int,
+                     limit: int | None) -> None:
+    """Two releases of a framework for every O*NET occupation, marked synthetic."""
+    from nsxkg.frameworks.synthetic import generate
+
+    cfg = settings(sources=sources, frameworks=frameworks)
+    if cfg.sources is None:
+        raise click.UsageError("give --sources (or NSXKG_SOURCES): the occupations come from "
+                               "an O*NET release")
+    corpus = generate(out, cfg.sources, cfg.frameworks, seed=seed, limit=limit)
+    click.echo(f"{corpus.releases:,} synthetic releases of {corpus.occupations:,} frameworks "
+               f"(occupations of O*NET {corpus.release}) → {corpus.directory}")
+    click.echo(f"build them with: nsxkg build --frameworks {corpus.directory} --allow-synthetic")
 
 
 QUERY_FORMATS = ["table", "csv", "tsv", "json", "xml", "turtle", "ntriples", "jsonld", "nquads"]

@@ -28,11 +28,14 @@ def write_sorted(lines: Iterable[str], path: Path, graph: str) -> tuple[int, str
     digest = hashlib.sha256(graph.encode() + b"\0")
     runs: list[Path] = []
     chunk: list[str] = []
-    with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
+    tmp: tempfile.TemporaryDirectory[str] | None = None  # only when a graph outgrows memory
+    try:
         for line in lines:
             chunk.append(line)
             if len(chunk) >= SORT_CHUNK:
-                runs.append(_spill(chunk, Path(tmp) / f"run{len(runs)}"))
+                if tmp is None:
+                    tmp = tempfile.TemporaryDirectory(dir=path.parent)
+                runs.append(_spill(chunk, Path(tmp.name) / f"run{len(runs)}"))
                 chunk = []
         chunk.sort()
         files = [run.open(encoding="utf-8") for run in runs]
@@ -50,6 +53,9 @@ def write_sorted(lines: Iterable[str], path: Path, graph: str) -> tuple[int, str
         finally:
             for f in files:
                 f.close()
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
     return count, digest.hexdigest()
 
 

@@ -158,6 +158,8 @@ def _occupation(parts: ReleaseParts, fw: Framework, iris: Iris, occupation: Name
     loc: Loc = ("occupation",)
     _concept(out, occupation, NSX.Occupation, occ.title, iris.scheme("onet-soc-2019"),
              (*loc, "title"), notation=occ.code, notation_loc=(*loc, "code"))
+    if occ.job_zone is None:
+        return
     zone = iris.job_zone(occ.job_zone.zone)
     out.add(occupation, NSX.jobZone, zone, (*loc, "job_zone"))
     zloc: Loc = (*loc, "job_zone")

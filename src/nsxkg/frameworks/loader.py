@@ -11,7 +11,7 @@ its version, so a second release of a framework is a second file beside the firs
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -33,8 +33,9 @@ M = TypeVar("M", bound=BaseModel)
 
 REFERENCE = "reference.yaml"
 SUFFIXES = (".yaml", ".yml")
-# libyaml when the platform has it: a thousand release files parse in seconds, not minutes.
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml when the platform has it, and no implicit typing in the parser (see read_yaml): a
+# thousand release files parse in seconds, not minutes.
+_Loader: Any = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 
 
 @dataclass(frozen=True)
@@ -98,12 +99,16 @@ def read_release(path: Path, reference: Reference | None = None) -> LoadedReleas
 
 
 def read_yaml(path: Path) -> tuple[Any, LineMap]:
-    """The data of a YAML file and the line of every key and item, from one parse."""
+    """The data of a YAML file and the line of every key and item, from one parse.
+
+    Scalars are typed by the YAML 1.2 core schema (plain true/false, null or ~, integers and
+    floats; everything else, dates included, is a string): the model says what each field
+    is, and YAML 1.1's yes/no booleans and timestamps only got in the way of its patterns.
+    """
     text = _read(path)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark else None
@@ -112,7 +117,47 @@ def read_yaml(path: Path) -> tuple[Any, LineMap]:
         raise InputError.at(path, f"malformed YAML: {err}") from err
     finally:
         loader.dispose()
-    return data, (line_map(node) if node is not None else {})
+    lines: LineMap = {}
+    data = _value(node, (), lines, path) if node is not None else None
+    return data, lines
+
+
+_INT = re.compile(r"[-+]?[0-9]+")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+
+
+def _value(node: yaml.Node, loc: Loc, lines: LineMap, path: Path) -> Any:
+    lines[loc] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {}
+        for key, value in node.value:
+            name = str(key.value)
+            if name in out:
+                raise InputError.at(path, f"key {name!r} appears twice in this mapping",
+                                    line=key.start_mark.line + 1,
+                                    field=".".join(map(str, (*loc, name))))
+            out[name] = _value(value, (*loc, name), lines, path)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_value(item, (*loc, i), lines, path) for i, item in enumerate(node.value)]
+    return _scalar(node)
+
+
+def _scalar(node: yaml.Node) -> Any:
+    value: str = node.value
+    if getattr(node, "style", None):  # quoted or block: always a string
+        return value
+    if value in ("", "~", "null", "Null", "NULL"):
+        return None
+    if value in ("true", "True", "TRUE"):
+        return True
+    if value in ("false", "False", "FALSE"):
+        return False
+    if _INT.fullmatch(value):
+        return int(value)
+    if _FLOAT.fullmatch(value):
+        return float(value)
+    return value
 
 
 def _validated(model: type[M], data: Any, path: Path, lines: LineMap, top: str) -> M:
@@ -125,28 +170,11 @@ def _validated(model: type[M], data: Any, path: Path, lines: LineMap, top: str) 
                           for e in err.errors()]) from err
 
 
-def line_map(node: yaml.Node, loc: Loc = ()) -> LineMap:
-    """The 1-based line of every mapping key and sequence item, by its path."""
-    lines: LineMap = {loc: node.start_mark.line + 1}
-    for child_loc, child in _children(node, loc):
-        lines.update(line_map(child, child_loc))
-    return lines
-
-
 def line_of(lines: LineMap, loc: Loc) -> int | None:
     probe = loc
     while probe and probe not in lines:
         probe = probe[:-1]
     return lines.get(probe)
-
-
-def _children(node: yaml.Node, loc: Loc) -> Iterator[tuple[Loc, yaml.Node]]:
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            yield (*loc, str(key.value)), value
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            yield (*loc, i), item
 
 
 def _located(path: Path, lines: LineMap, loc: Loc, message: str) -> tuple[Location, str]:

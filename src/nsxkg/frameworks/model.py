@@ -112,7 +112,9 @@ class JobZone(Strict):
 class Occupation(Strict):
     code: str = Field(pattern=SOC_CODE, description="O*NET-SOC 2019 code, NN-NNNN.NN")
     title: Text
-    job_zone: JobZone
+    job_zone: JobZone | None = Field(default=None, description="As the page states it; "
+                                                               "O*NET rates no zone for some "
+                                                               "occupations")
 
 
 class Release(Strict):

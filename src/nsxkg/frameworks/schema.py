@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
+
 from nsxkg.frameworks.model import Framework, Reference
 
 SCHEMA_BASE = "https://w3id.org/nsxkg/schema/"
-SCHEMAS = {
+SCHEMAS: dict[str, tuple[type[BaseModel], str]] = {
     "framework": (Framework, "NSX occupation skills framework release"),
     "reference": (Reference, "NSX framework reference data (sources, durable-skill domains)"),
 }

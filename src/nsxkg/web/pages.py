@@ -9,18 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from nsxkg.namespaces import NSX, PREFIXES, RDF, SKOS
-from nsxkg.web import views
+from nsxkg.namespaces import NSX, RDF, SKOS
+from nsxkg.web import frameworks, views
 from nsxkg.web.deps import AppState, State
 from nsxkg.web.describe import LABELS
 from nsxkg.web.http import get_and_head, page
 from nsxkg.web.limits import Refusal, screen
+from nsxkg.web.links import env, local_href, short
 from nsxkg.web.workers import Job, QueryFailed
 
 router = APIRouter(include_in_schema=False)
@@ -49,47 +50,25 @@ CONSTRUCT { ?s ?p ?o } WHERE { BIND(id:occupation\\/11-2022.00 AS ?s) ?s ?p ?o }
 )
 
 
-def local_href(iri: str, state: AppState) -> str:
-    """Where a page links for an IRI: this server's page for ours, the IRI itself otherwise."""
-    base = state.settings.base_iri
-    if iri.startswith(base + "id/"):
-        return "/doc/" + iri[len(base) + 3:]
-    if iri.startswith(NSX.iri):
-        return "/def.html#" + iri[len(NSX.iri):]
-    # Data and query results may hold any IRI: a javascript: or data: one as a link would run
-    # in the reader's browser on a click, so only web and mail IRIs are linked.
-    return iri if iri.lower().startswith(("http://", "https://", "mailto:")) else ""
-
-
-def short(iri: str) -> str:
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns):]}"
-    return iri
-
-
-def _env(state: AppState) -> dict[str, Any]:
-    return {"href": lambda iri: local_href(iri, state), "short": short}
-
-
 @get_and_head(router, "/")
 def home(request: Request, state: State) -> Response:
     stats = state.cache.get("stats")
     if stats is None:
+        shown, total = frameworks.home_frameworks(state)
         stats = state.cache["stats"] = {**views.stats(state.store),
                                         "triples": state.build.quads,
-                                        "frameworks_list": views.frameworks(state.store)}
+                                        "frameworks_list": shown, "frameworks_total": total}
     # The home page's data is the dataset description.
     rdf_links = [(name, f"/.well-known/void?format={fmt}") for name, fmt in
                  (("Turtle", "turtle"), ("N-Triples", "ntriples"), ("JSON-LD", "jsonld"),
                   ("RDF/XML", "rdfxml"))]
-    return page(request, "home.html", {"stats": stats, "rdf_links": rdf_links, **_env(state)})
+    return page(request, "home.html", {"stats": stats, "rdf_links": rdf_links, **env(state)})
 
 
 @get_and_head(router, "/search")
 def search(request: Request, state: State, q: str = "") -> Response:
     hits = state.index.search(q, limit=50)
-    return page(request, "search.html", {"q": q, "hits": hits, **_env(state)})
+    return page(request, "search.html", {"q": q, "hits": hits, **env(state)})
 
 
 @get_and_head(router, "/api/search")
@@ -197,12 +176,17 @@ def resource_page(request: Request, state: AppState, iri: str, triples: list[ox.
              and isinstance(t.object, ox.NamedNode)]
     rdf_links = [(name, f"{doc_path}.{ext}") for name, ext in RDF_LINKS]
     context: dict[str, Any] = {"iri": iri, "label": labels.get(iri, short(iri)),
-                               "types": types, "rdf_links": rdf_links, **_env(state)}
+                               "types": types, "rdf_links": rdf_links, **env(state)}
     if NSX.Occupation.value in types:
-        view = state.memo("occupation-views", iri, lambda: views.occupation(
-            state.store, iri, state.settings.base_iri), limit=256)
+        view = state.memo("occupation-views", iri, lambda: _occupation(state, iri), limit=256)
         if view is not None:
             return page(request, "occupation.html", {**context, "o": view})
+    release = _release_of(state, iri, types)
+    if release is not None:
+        code, version, latest = release
+        found = frameworks.release_page_context(state, code, version)
+        if found is not None:
+            return page(request, "framework.html", {**context, **found, "is_latest": latest})
     if iri == NSX.iri.rstrip("#"):
         return page(request, "ontology.html", {**context, **_ontology(triples)})
 
@@ -237,6 +221,36 @@ def resource_page(request: Request, state: AppState, iri: str, triples: list[ox.
         "rated": rated,
         "statement_text": text, "type_labels": [(short(t), local_href(t, state)) for t in types
                                                 if t != SKOS.Concept.value]})
+
+
+def _occupation(state: AppState, iri: str) -> dict[str, Any] | None:
+    """The occupation page: its head, O*NET profile and crosswalks, and the current release
+    of its framework, if it has one."""
+    view = views.occupation(state.store, iri, state.settings.base_iri)
+    if view is None:
+        return None
+    code = str(view.get("code") or unquote(iri.rsplit("/", 1)[-1]))
+    entry = frameworks.entry_for(state, code)
+    release = frameworks.release_view(state, code, entry.current.version) if entry else None
+    if release is not None:
+        own = {k: view[k] for k in ("label", "definition") if view.get(k)}
+        view.update({**release, **own, "iri": iri})
+    return view
+
+
+def _release_of(state: AppState, iri: str,
+                types: list[str]) -> tuple[str, str, bool] | None:
+    """(code, version, latest?) when ``iri`` is a framework release, or a framework (which
+    shows its latest release)."""
+    prefix = state.settings.base_iri + "id/framework/"
+    if NSX.FrameworkRelease.value in types:
+        code, _, version = iri.removeprefix(prefix).partition("/")
+        entry = frameworks.entry_for(state, code)
+        return code, unquote(version), entry is not None and entry.current.iri == iri
+    if NSX.Framework.value in types:
+        entry = frameworks.entry_for(state, unquote(iri.removeprefix(prefix)))
+        return (entry.code, entry.current.version, True) if entry is not None else None
+    return None
 
 
 def _ontology(triples: list[ox.Triple]) -> dict[str, Any]:

@@ -6,13 +6,13 @@ term in a VALUES row (see ``select``), and search terms never reach SPARQL at al
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 import pyoxigraph as ox
 
 from nsxkg import crosswalk
+from nsxkg.namespaces import NSX
 
 PREFIXES = """PREFIX nsx: <https://w3id.org/nsxkg/def#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -53,21 +53,16 @@ def one(store: ox.Store, query: str, **bindings: str) -> Row | None:
 def stats(store: ox.Store) -> Row:
     row = one(store, """SELECT
       (COUNT(DISTINCT ?o) AS ?occupations) (COUNT(DISTINCT ?f) AS ?frameworks)
+      (COUNT(DISTINCT ?r) AS ?releases)
       (COUNT(DISTINCT ?st) AS ?statements) (COUNT(DISTINCT ?src) AS ?sources)
       (COUNT(DISTINCT ?sk) AS ?skills) WHERE {
-      { ?o a nsx:Occupation } UNION { ?f a nsx:FrameworkRelease }
+      { ?o a nsx:Occupation } UNION { ?f a nsx:Framework } UNION { ?r a nsx:FrameworkRelease }
       UNION { VALUES ?sc { nsx:MasteryStatement nsx:AIUseStatement nsx:DurableSkillStatement }
               ?st a ?sc }
       UNION { ?src a nsx:Source }
       UNION { VALUES ?kc { nsx:ONetSkill nsx:Knowledge nsx:Ability nsx:WorkStyle
                            nsx:DurableSkillDomain } ?sk a ?kc } }""")
     return row or {}
-
-
-def frameworks(store: ox.Store) -> list[Row]:
-    return select(store, """SELECT ?occ ?label ?code ?version WHERE {
-      ?rel a nsx:FrameworkRelease ; nsx:occupation ?occ ; owl:versionInfo ?version .
-      ?occ skos:prefLabel ?label ; skos:notation ?code } ORDER BY ?label""")
 
 
 @dataclass
@@ -107,54 +102,9 @@ class Domain:
         return sum(len(level.statements) for level in self.levels)
 
 
-def _blocks(rows: list[Row]) -> list[LevelBlock]:
-    blocks: dict[str, LevelBlock] = {}
-    statements: dict[str, Statement] = {}
-    for r in rows:
-        block = blocks.setdefault(r["level"], LevelBlock(r["level"], r["levelLabel"],
-                                                         int(r["rank"]), r.get("role")))
-        st = statements.get(r["st"])
-        if st is None:
-            st = statements[r["st"]] = Statement(r["st"], int(r["pos"]), r["focus"], r["text"])
-            block.statements.append(st)
-        if r.get("src") and all(c.iri != r["src"] for c in st.cites):
-            st.cites.append(Chip(r["src"], r.get("chip") or r.get("srcLabel") or r["src"],
-                                 r.get("srcTitle") or r.get("srcLabel") or ""))
-    ordered = sorted(blocks.values(), key=lambda b: b.rank)
-    for block in ordered:
-        block.statements.sort(key=lambda s: s.position)
-    return ordered
-
-
-_STATEMENTS = """SELECT ?st ?pos ?focus ?text ?level ?levelLabel ?rank ?role
-       ?src ?chip ?srcLabel ?srcTitle ?domain WHERE {
-  GRAPH ?g { ?st a ?cls ; nsx:occupation ?occ ; nsx:level ?level ; nsx:position ?pos ;
-                 dcterms:title ?focus ; nsx:statementText ?text . }
-  ?level skos:prefLabel ?levelLabel ; nsx:rank ?rank .
-  OPTIONAL { GRAPH ?g { ?level nsx:roleLabel ?role } }
-  OPTIONAL { ?st nsx:domain ?domain }
-  OPTIONAL { ?st nsx:cites ?src . OPTIONAL { ?src nsx:citationLabel ?chip }
-             OPTIONAL { ?src skos:prefLabel ?srcLabel } OPTIONAL { ?src dcterms:title ?srcTitle } }
-} ORDER BY ?rank ?pos ?src"""
-
-
-def _statements(store: ox.Store, occ: str, cls: str) -> list[Row]:
-    return select(store, _STATEMENTS, occ=occ, cls=cls)
-
-
-def _labelled(store: ox.Store, release: str, prop: str) -> list[Row]:
-    return select(store, """SELECT ?iri ?label ?code WHERE { ?rel ?prop ?iri .
-      OPTIONAL { ?iri skos:prefLabel ?label } OPTIONAL { ?iri skos:notation ?code } }
-      ORDER BY ?code ?label""", rel=release, prop=prop)
-
-
-NSX = "https://w3id.org/nsxkg/def#"
-ANCHORS = (("Tasks", "anchorTask"), ("Skills", "anchorSkill"), ("Knowledge", "anchorKnowledge"),
-           ("Abilities", "anchorAbility"), ("Work styles", "anchorWorkStyle"),
-           ("Technology", "anchorTechnology"))
-
-
 def occupation(store: ox.Store, occ: str, base_iri: str) -> Row | None:
+    """An occupation's head (title, code, job zone, definition), its O*NET profile and its
+    crosswalk matches; its framework comes from web/frameworks.py."""
     head = one(store, """SELECT ?label ?code ?zone ?zoneLabel ?definition WHERE {
       ?occ a nsx:Occupation ; skos:prefLabel ?label .
       OPTIONAL { ?occ skos:notation ?code } OPTIONAL { ?occ skos:definition ?definition }
@@ -162,26 +112,7 @@ def occupation(store: ox.Store, occ: str, base_iri: str) -> Row | None:
       LIMIT 1""", occ=occ)
     if head is None:
         return None
-    view: Row = {"iri": occ, **head}
-    release = one(store, """SELECT ?rel ?version ?context ?publisher ?rights ?anchors WHERE {
-      ?rel a nsx:FrameworkRelease ; nsx:occupation ?occ .
-      OPTIONAL { ?rel owl:versionInfo ?version } OPTIONAL { ?rel nsx:contextText ?context }
-      OPTIONAL { ?rel dcterms:publisher ?publisher } OPTIONAL { ?rel dcterms:rights ?rights }
-      OPTIONAL { ?rel nsx:sourceAnchorCount ?anchors } } ORDER BY DESC(?version) LIMIT 1""",
-                  occ=occ)
-    view["release"] = release
-    if release is not None:
-        rel = release["rel"]
-        view["mastery"] = _blocks(_statements(store, occ, NSX + "MasteryStatement"))
-        view["ai_use"] = _blocks(_statements(store, occ, NSX + "AIUseStatement"))
-        view["domains"] = _domains(store, occ)
-        view["evidence"] = _evidence(store, rel)
-        view["anchors"] = [(title, rows) for title, prop in ANCHORS
-                           if (rows := _labelled(store, rel, NSX + prop))]
-        view["anchor_count"] = sum(len(rows) for _, rows in view["anchors"])
-        view["related_titles"] = [r["t"] for r in select(
-            store, "SELECT ?t WHERE { ?rel nsx:relatedTitle ?t } ORDER BY ?t", rel=rel)]
-        view["cip"] = _labelled(store, rel, NSX + "educationProgram")
+    view: Row = {"iri": occ, **head, "release": None}
     view["onet"] = onet_profile(store, occ, base_iri)
     view["crosswalk"] = crosswalk_matches(store, occ)
     return view
@@ -194,38 +125,6 @@ def crosswalk_matches(store: ox.Store, occ: str) -> list[Row]:
     rows.sort(key=lambda m: (str(m["mapping_set"]), -float(str(m["confidence"] or 0)),
                              str(m["match_label"] or m["match_id"])))
     return rows
-
-
-def _domains(store: ox.Store, occ: str) -> list[Domain]:
-    rows = _statements(store, occ, NSX + "DurableSkillStatement")
-    by_domain: dict[str, list[Row]] = defaultdict(list)
-    for r in rows:
-        by_domain[r["domain"]].append(r)
-    domains = []
-    for iri, group in by_domain.items():
-        head = one(store, "SELECT ?label ?n WHERE { ?d skos:prefLabel ?label . "
-                          "OPTIONAL { ?d skos:notation ?n } } LIMIT 1", d=iri) or {}
-        domains.append(Domain(iri, head.get("label") or iri, head.get("n") or "", _blocks(group)))
-    domains.sort(key=lambda d: (int(d.number) if d.number.isdigit() else 99, d.label))
-    return domains
-
-
-def _evidence(store: ox.Store, rel: str) -> Row | None:
-    return one(store, """SELECT * WHERE { ?rel nsx:evidence ?pack .
-      OPTIONAL { ?pack nsx:aiUsage ?u . ?u nsx:taskObservations ?observations ;
-                 nsx:augmentSharePercent ?augment ; nsx:timeSavedPercent ?saved ;
-                 nsx:aiAutonomy ?autonomy . OPTIONAL { ?u prov:wasDerivedFrom ?uSrc .
-                 ?uSrc nsx:citationLabel ?uChip } }
-      OPTIONAL { ?pack nsx:automationFeasibility ?f . ?f nsx:feasibilityScore ?score ;
-                 nsx:feasibilityScoreMax ?scoreMax ; nsx:feasibilityQuadrant ?quadrant ;
-                 nsx:matchPrecision ?precision .
-                 OPTIONAL { ?f nsx:topSkill ?top . ?top skos:prefLabel ?topLabel }
-                 OPTIONAL { ?f prov:wasDerivedFrom ?fSrc . ?fSrc nsx:citationLabel ?fChip } }
-      OPTIONAL { ?pack nsx:skillsClusterEvidence ?c . ?c nsx:skillsCluster ?cluster .
-                 ?cluster skos:prefLabel ?clusterLabel .
-                 OPTIONAL { ?cluster skos:notation ?clusterKey }
-                 OPTIONAL { ?c prov:wasDerivedFrom ?cSrc . ?cSrc nsx:citationLabel ?cChip } }
-    } LIMIT 1""", rel=rel)
 
 
 def rated_in(store: ox.Store, element: str, base_iri: str, limit: int = 15) -> list[Row]:
@@ -265,8 +164,8 @@ def onet_profile(store: ox.Store, occ: str, base_iri: str) -> Row:
         "tasks": select(store, """SELECT DISTINCT ?t ?text WHERE { ?t a nsx:Task ;
                         nsx:occupation ?occ ; skos:prefLabel ?text ; nsx:taskType "Core" }
                         ORDER BY ?text""", occ=occ),
-        "skills": rated(NSX + "ONetSkill"),
-        "knowledge": rated(NSX + "Knowledge"),
+        "skills": rated(NSX.ONetSkill.value),
+        "knowledge": rated(NSX.Knowledge.value),
         "titles": [r["title"] for r in select(
             store, "SELECT DISTINCT ?title WHERE { ?occ skos:altLabel ?title } ORDER BY ?title",
             occ=occ)],
