@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,16 @@ from nsxkg.cli import main
 from support import DATA, FRAMEWORKS, PROJECT_ROOT
 
 INVALID = sorted((DATA / "frameworks" / "invalid").iterdir())
+REFERENCE = DATA / "frameworks" / "valid" / "reference.yaml"
+
+
+def frameworks_dir(case: Path, tmp_path: Path) -> Path:
+    """An invalid case as a frameworks directory: its release file beside the test
+    reference data."""
+    target = tmp_path / "frameworks" / case.name
+    shutil.copytree(case, target)
+    shutil.copyfile(REFERENCE, target / "reference.yaml")
+    return target
 
 
 @pytest.fixture
@@ -68,10 +79,10 @@ def test_query_syntax_error_names_position(env: dict[str, str]) -> None:
 @pytest.mark.parametrize("case", INVALID, ids=lambda p: p.name)
 def test_bad_input_is_an_error_and_writes_nothing(env: dict[str, str], case: Path,
                                                   tmp_path: Path) -> None:
-    env = {**env, "NSXKG_FRAMEWORKS": str(case)}
+    env = {**env, "NSXKG_FRAMEWORKS": str(frameworks_dir(case, tmp_path))}
     result = run(env, "build")
     assert result.exit_code == 2
-    assert "15-1252.00.yaml" in result.output and "line " in result.output
+    assert "15-1252.00/v.0.1.yaml" in result.output and "line " in result.output
     assert not (tmp_path / "build").exists()
     assert not (tmp_path / "store").exists()
 
@@ -79,29 +90,48 @@ def test_bad_input_is_an_error_and_writes_nothing(env: dict[str, str], case: Pat
 def test_failed_build_keeps_the_previous_one(env: dict[str, str], tmp_path: Path) -> None:
     assert run(env, "build").exit_code == 0
     before = (tmp_path / "build" / "manifest.json").read_text()
-    result = run({**env, "NSXKG_FRAMEWORKS": str(INVALID[0])}, "build")
+    result = run({**env, "NSXKG_FRAMEWORKS": str(frameworks_dir(INVALID[0], tmp_path))},
+                 "build")
     assert result.exit_code == 2
     assert (tmp_path / "build" / "manifest.json").read_text() == before
     assert not any(p.name.startswith(".build-") for p in tmp_path.iterdir())
 
 
+def test_build_summarises_many_framework_graphs(env: dict[str, str], tmp_path: Path) -> None:
+    """Past a dozen framework graphs the build lists a summary line, not every graph."""
+    many = tmp_path / "many"
+    shutil.copytree(DATA / "frameworks" / "releases", many)
+    release = (many / "15-1252.00" / "v.0.1.yaml").read_text(encoding="utf-8")
+    for n in range(10):
+        code = f"15-12{60 + n}.00"
+        (many / code).mkdir()
+        (many / code / "v.0.1.yaml").write_text(release.replace("15-1252.00", code),
+                                                encoding="utf-8")
+    built = run({**env, "NSXKG_FRAMEWORKS": str(many)}, "build")
+    assert built.exit_code == 0, built.output
+    assert "11 frameworks in 12 releases (24 graphs" in built.output
+    assert "graph/framework/15-1260.00/v.0.1" not in built.output
+    verbose = run({**env, "NSXKG_FRAMEWORKS": str(many)}, "build", "-v")
+    assert "graph/framework/15-1260.00/v.0.1" in verbose.output
+
+
 def test_validate_reports_violations_with_origin(env: dict[str, str], tmp_path: Path) -> None:
     assert run(env, "build").exit_code == 0
-    graph = tmp_path / "build" / "graphs" / "framework-11-2022.00.nq"
+    graph = tmp_path / "build" / "graphs" / "framework-11-2022.00-v.26.05.nq"
     lines = graph.read_text(encoding="utf-8").splitlines(keepends=True)
     # Drop the level of one mastery statement: the shapes require exactly one.
-    target = ("<https://w3id.org/nsxkg/id/statement/11-2022.00/mastery/developing/3> "
-              "<https://w3id.org/nsxkg/def#level>")
+    target = ("<https://w3id.org/nsxkg/id/framework/11-2022.00/v.26.05/statement/mastery/"
+              "sales-representative-performance> <https://w3id.org/nsxkg/def#level>")
     kept = [line for line in lines if not line.startswith(target)]
     assert len(kept) == len(lines) - 1
     graph.write_text("".join(kept), encoding="utf-8")
 
     result = run(env, "validate")
     assert result.exit_code == 1, result.output
-    assert "mastery/developing/3" in result.output
+    assert "mastery/sales-representative-performance" in result.output
     assert "def#level" in result.output
-    assert "11-2022.00.yaml, line " in result.output
-    assert "(mastery.1.statements.2)" in result.output
+    assert "11-2022.00/v.26.05.yaml, line " in result.output
+    assert "(mastery.1.statements.5)" in result.output
     # A non-conforming build is never loaded.
     refused = run(env, "load")
     assert refused.exit_code == 2
@@ -125,7 +155,81 @@ def test_query_without_store(env: dict[str, str]) -> None:
 def test_schema_command(env: dict[str, str]) -> None:
     result = run(env, "schema")
     assert result.exit_code == 0
-    assert json.loads(result.output)["title"] == "NSX occupation skills framework"
+    assert json.loads(result.output)["title"] == "NSX occupation skills framework release"
+    reference = run(env, "schema", "--kind", "reference")
+    assert "durable_domains" in json.loads(reference.output)["properties"]
+
+
+DIFF = """\
+15-1252.00: v.0.1 → v.0.2: 1 added, 1 removed, 1 reworded, 1 moved
+
+added              mastery                      pair-programming  [proficient]
+                     + Pair programming — lead sessions with less experienced colleagues.
+reworded           mastery                      unit-tests  [developing]
+                     - Unit tests — write them for routine changes.
+                     + Unit tests — write them for every change, routine or not.
+moved              mastery                      system-design  [proficient → advanced]
+removed            ai-use                       code-completion  [emerging]
+                     - Code completion — accepts suggestions after reading them.
+"""
+
+
+def test_diff_of_two_releases_from_the_store_and_from_files(env: dict[str, str]) -> None:
+    env = {**env, "NSXKG_FRAMEWORKS": str(DATA / "frameworks" / "releases")}
+    for step in ("build", "validate", "load"):
+        assert run(env, step).exit_code == 0, step
+    from_store = run(env, "diff", "15-1252.00", "v.0.1", "v.0.2")
+    assert from_store.exit_code == 0, from_store.output
+    assert from_store.output == DIFF
+    assert run(env, "diff", "--files", "15-1252.00", "v.0.1", "v.0.2").output == DIFF
+    as_json = json.loads(run(env, "diff", "--format", "json", "15-1252.00", "v.0.1",
+                             "v.0.2").output)
+    assert [c["change"] for c in as_json] == ["added", "reworded", "moved", "removed"]
+    same = run(env, "diff", "15-1252.00", "v.0.2", "v.0.2")
+    assert same.output == "15-1252.00: no statement changed from v.0.2 to v.0.2\n"
+    missing = run(env, "diff", "15-1252.00", "v.0.1", "v.9")
+    assert missing.exit_code == 2
+    assert "no release v.9 of the framework for 15-1252.00" in missing.output
+
+
+def test_synthetic_corpus_is_reproducible_and_refused_by_default(
+        env: dict[str, str], tmp_path: Path) -> None:
+    sources = tmp_path / "sources"
+    shutil.copytree(DATA / "sources" / "onet_excerpt", sources)
+    out = tmp_path / "corpus"
+    made = run(env, "synth", "frameworks", "--out", str(out), "--sources", str(sources),
+               "--seed", "3")
+    assert made.exit_code == 0, made.output
+    assert "4 synthetic releases of 2 frameworks" in made.output
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.yaml"))
+    assert files == ["11-2022.00/synthetic.1.yaml", "11-2022.00/synthetic.2.yaml",
+                     "15-1252.00/synthetic.1.yaml", "15-1252.00/synthetic.2.yaml",
+                     "reference.yaml"]
+    first = {f: (out / f).read_bytes() for f in files}
+    assert run(env, "synth", "frameworks", "--out", str(out), "--sources", str(sources),
+               "--seed", "3").exit_code == 0
+    assert {f: (out / f).read_bytes() for f in files} == first
+    text = first["15-1252.00/synthetic.1.yaml"].decode()
+    assert text.startswith("# SYNTHETIC") and "synthetic: true" in text
+    assert "[synthetic] document and escalate" in text
+    assert (out / "SYNTHETIC.md").exists()
+
+    env = {**env, "NSXKG_FRAMEWORKS": str(out)}
+    refused = run(env, "build")
+    assert refused.exit_code == 2
+    assert "synthetic benchmark data" in refused.output and "--allow-synthetic" in refused.output
+    assert run(env, "build", "--allow-synthetic").exit_code == 0
+    assert run(env, "validate").exit_code == 0
+    assert run(env, "load").exit_code == 0
+    changed = run(env, "diff", "15-1252.00", "synthetic.1", "synthetic.2")
+    assert changed.exit_code == 0 and "synthetic.1 → synthetic.2" in changed.output
+
+    not_ours = tmp_path / "not-a-corpus"
+    not_ours.mkdir()
+    (not_ours / "notes.txt").write_text("keep me", encoding="utf-8")
+    kept = run(env, "synth", "frameworks", "--out", str(not_ours), "--sources", str(sources))
+    assert kept.exit_code == 2 and "not a synthetic corpus" in kept.output
+    assert (not_ours / "notes.txt").read_text(encoding="utf-8") == "keep me"
 
 
 def test_bad_setting_is_a_usage_error(env: dict[str, str]) -> None:

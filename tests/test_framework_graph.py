@@ -29,10 +29,12 @@ def test_mastery_statements_ten_per_level(loaded: Loaded) -> None:
 
 
 def test_levels_in_rank_order_with_role_labels(loaded: Loaded) -> None:
+    """Levels are shared; the roles are the release's own (nsx:LevelRole)."""
     rows = loaded.select("""
         SELECT ?label ?rank ?role WHERE {
-          ?l nsx:scale id:scale\\/mastery ; skos:prefLabel ?label ; nsx:rank ?rank ;
-             nsx:roleLabel ?role } ORDER BY ?rank""")
+          ?l nsx:scale id:scale\\/mastery ; skos:prefLabel ?label ; nsx:rank ?rank .
+          <https://w3id.org/nsxkg/id/framework/11-2022.00/v.26.05> nsx:levelRole ?r .
+          ?r nsx:level ?l ; nsx:roleLabel ?role } ORDER BY ?rank""")
     assert [(_text(r["label"]), int(_text(r["rank"])), _text(r["role"])) for r in rows] == [
         ("Emerging", 1, "Entry / Apprentice"),
         ("Developing", 2, "Mid-level / Established"),
@@ -58,8 +60,9 @@ def test_ai_use_statements_and_their_citations(loaded: Loaded) -> None:
                         f"nsx:occupation {OCC} }}").value == "11"  # type: ignore[attr-defined]
     got = counts(loaded, f"""
         SELECT ?k (COUNT(*) AS ?n) WHERE {{
-          ?s a nsx:AIUseStatement ; nsx:occupation {OCC} ; nsx:cites ?src .
-          ?src skos:prefLabel ?k }} GROUP BY ?k""")
+          ?s a nsx:AIUseStatement ; nsx:occupation {OCC} ; nsx:cites ?src ; nsx:framework ?r .
+          ?r nsx:sourceEdition ?e . ?e dcterms:isVersionOf ?src ; skos:prefLabel ?k }}
+        GROUP BY ?k""")
     assert got == {"Anthropic Economic Index": 7, "SAFI (Jadhav & Danve, 2026)": 5,
                    "WEF Skills Taxonomy 2021": 4}
 
@@ -76,8 +79,9 @@ def test_durable_skill_statements_by_level_domain_and_source(loaded: Loaded) -> 
     assert len(by_domain) == 10
     assert {k for k, n in by_domain.items() if n == 12} == twelve
     assert all(n == 10 for k, n in by_domain.items() if k not in twelve)
-    by_source = counts(loaded, f"SELECT ?k (COUNT(*) AS ?n) WHERE {{ {base} ; nsx:cites ?c . "
-                               f"?c skos:prefLabel ?k }} GROUP BY ?k")
+    by_source = counts(loaded, f"SELECT ?k (COUNT(*) AS ?n) WHERE {{ {base} ; nsx:cites ?c ; "
+                               f"nsx:framework ?r . ?r nsx:sourceEdition ?e . "
+                               f"?e dcterms:isVersionOf ?c ; skos:prefLabel ?k }} GROUP BY ?k")
     assert by_source == {"Pathsmith Durable Skills Framework": 76, "O*NET v30.2": 72}
 
 
@@ -106,6 +110,7 @@ def test_occupation_identity(loaded: Loaded) -> None:
           {OCC} skos:notation ?code ; skos:prefLabel ?title ; nsx:jobZone ?z .
           ?z nsx:rank ?zone ; skos:prefLabel ?zlabel .
           ?f nsx:occupation {OCC} ; a nsx:FrameworkRelease ; owl:versionInfo ?version }}""")
+    # Described once however many releases state it: one row, not one per graph.
     assert [{k: _text(v) for k, v in r.items()} for r in row] == [{
         "code": "11-2022.00", "title": "Sales Managers", "zone": "4",
         "zlabel": "Considerable Preparation", "version": "v.26.05"}]
@@ -142,12 +147,17 @@ def test_evidence_pack_typed(loaded: Loaded, prop: str, value: str, datatype: st
 
 
 def test_sources_with_licence(loaded: Loaded) -> None:
-    rows = loaded.select("""SELECT ?label ?title ?lic WHERE {
-        ?s a nsx:Source ; skos:prefLabel ?label .
-        OPTIONAL { ?s dcterms:title ?title } OPTIONAL { ?s dcterms:license ?lic } }""")
+    """Sources are works, described once; the release says which edition it cites."""
+    rows = loaded.select("""SELECT ?name ?label ?title ?version ?lic WHERE {
+        ?s a nsx:Source ; skos:prefLabel ?name .
+        OPTIONAL { ?s dcterms:license ?lic }
+        OPTIONAL { ?e a nsx:SourceEdition ; dcterms:isVersionOf ?s ; skos:prefLabel ?label .
+                   OPTIONAL { ?e dcterms:title ?title } OPTIONAL { ?e owl:versionInfo ?version } }
+        }""")
     assert len(rows) == 7
-    onet = next(r for r in rows if _text(r["label"]) == "O*NET v30.2")
+    onet = next(r for r in rows if _text(r["name"]) == "O*NET")
     assert onet["lic"] == "https://creativecommons.org/licenses/by/4.0/"
+    assert _text(onet["label"]) == "O*NET v30.2" and _text(onet["version"]) == "v30.2"
     assert _text(onet["title"]).startswith("O*NET Resource Center")
 
 
@@ -157,3 +167,26 @@ def test_tasks_join_onet_task_ids(loaded: Loaded) -> None:
     assert len(rows) == 8
     by_id = {_text(r["id"]): _text(r["text"]) for r in rows}
     assert by_id["14"] == "Oversee regional and local sales managers and their staffs."
+
+
+def test_framework_across_releases(loaded: Loaded) -> None:
+    framework = "id:framework\\/11-2022.00"
+    rows = loaded.select(f"""SELECT ?release ?current WHERE {{
+        {framework} a nsx:Framework ; dcat:hasVersion ?release ;
+                    dcat:hasCurrentVersion ?current ; nsx:occupation {OCC} }}""")
+    release = "https://w3id.org/nsxkg/id/framework/11-2022.00/v.26.05"
+    assert rows == [{"release": release, "current": release}]
+    assert int(_text(loaded.value(f"""SELECT (COUNT(*) AS ?n) WHERE {{
+        ?l a nsx:StatementLineage ; nsx:occupation {OCC} ; dcterms:hasVersion ?v ;
+           dcat:hasCurrentVersion ?v }}"""))) == 159
+
+
+def test_each_graph_holds_its_own_part(loaded: Loaded) -> None:
+    """Release facts in the release's graph, series facts in the framework's, shared
+    resources in the reference graph: no resource is described in two graphs."""
+    rows = loaded.select("""SELECT ?s (COUNT(DISTINCT ?g) AS ?n) WHERE {
+        GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), "https://w3id.org/nsxkg/graph/framework"))
+        } GROUP BY ?s HAVING (COUNT(DISTINCT ?g) > 1)""")
+    # A release is described in its own graph and linked into the series by the framework
+    # graph (previousVersion needs two releases; with one it is only dcat:hasVersion's object).
+    assert rows == []

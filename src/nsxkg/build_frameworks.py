@@ -205,10 +205,17 @@ def convert_batch(batch: Batch) -> BatchResult:
     return result
 
 
+def latest_code_line(release: LoadedRelease, batch: Batch) -> str:
+    loc = ("occupation", "code")
+    return (f"{display(release.path, batch.display_root)}, line {line_of(release.lines, loc)} "
+            f"(occupation.code)")
+
+
 def _convert_occupation(code: str, loaded: list[LoadedRelease], reference: Reference,
                         iris: Iris, batch: Batch, result: BatchResult, rows: list[str]) -> None:
     graphs_dir = batch.staging / "graphs"
     occupation_facts: dict[FactKey, str] = {}
+    release_places: dict[str, str] = {}  # release and lineage IRIs → where they are stated
     for release in loaded:
         fw, shown = release.framework, display(release.path, batch.display_root)
         parts = release_parts(fw, reference, iris)
@@ -223,6 +230,11 @@ def _convert_occupation(code: str, loaded: list[LoadedRelease], reference: Refer
         result.graphs.append(Written(release_graph.value, name, count, sha, shown, "release"))
         rows += [origins.row(subject, where(loc)) for subject, loc in
                  parts.release.origins.items()]
+        release_places[iris.framework(code, fw.release.version).value] = where(("release",))
+        for subject, loc in parts.release.origins.items():
+            if "/statement/" in subject:
+                kind, key = subject.rsplit("/", 2)[-2:]
+                release_places[iris.statement(code, kind, key).value] = where(loc)
         for (s, p, o), loc in parts.occupation.facts:
             occupation_facts.setdefault((str(s), str(p), str(o)), where(loc))
         for (s, p, o), loc in parts.reference.facts:
@@ -231,11 +243,15 @@ def _convert_occupation(code: str, loaded: list[LoadedRelease], reference: Refer
     if not loaded:
         return
     series: list[Triple] = series_triples(code, [summary(r.framework) for r in loaded], iris)
+    # Where each series fact comes from: a release's own line for the release chain, the
+    # latest release's occupation code for the framework, the latest version of a statement
+    # for its lineage.
     latest = max(loaded, key=lambda r: version_order(r.framework.release.version))
-    latest_where = f"{display(latest.path, batch.display_root)}, line 1"
+    place = dict(release_places)
+    framework_line = place[iris.framework(code).value] = latest_code_line(latest, batch)
     facts = dict(occupation_facts)
     for s, p, o in series:
-        facts.setdefault((str(s), str(p), str(o)), latest_where)
+        facts.setdefault((str(s), str(p), str(o)), place.get(s.value) or framework_line)
     graph = framework_graph(iris, code)
     rows += [origins.row(s[1:-1], w, p[1:-1], o) for (s, p, o), w in facts.items()]
     name = f"framework-{code}"

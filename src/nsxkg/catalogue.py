@@ -5,7 +5,9 @@ Each query is a ``.rq`` file whose leading ``#`` comment lines form a header::
     # title: Occupation by O*NET-SOC code
     # description: The title, definition and job zone of one occupation.
     # data: framework            (framework: the embedded framework data is enough;
-    #                             sources: needs the O*NET / ESCO / SOC / CIP releases)
+    #                             sources: needs the O*NET / ESCO / SOC / CIP releases;
+    #                             releases: needs a framework with two releases, which the
+    #                             embedded data lacks; tests use tests/data/frameworks/releases)
     # param: code onet-soc = 11-2022.00 | The occupation's O*NET-SOC code
 
 A parameter is a SPARQL variable of the query (``?code``). The query binds its parameters
@@ -43,7 +45,7 @@ from nsxkg.namespaces import DCTERMS, RDF, RDFS, SH, XSD
 Term = ox.NamedNode | ox.Literal
 EXPECTED_SUFFIXES = (".srj", ".csv", ".ttl")
 KINDS = ("examples", "qc")
-DATA = ("framework", "sources")
+DATA = ("framework", "sources", "releases")
 
 
 class ParameterError(ValueError):
@@ -87,8 +89,10 @@ TYPES: dict[str, ParamType] = {t.name: t for t in (
               _literal()),
     ParamType("element", r"[0-9](\.[A-Za-z0-9]+)+",
               "an O*NET element ID, e.g. 2.A.1.b", _literal()),
-    ParamType("key", r"[a-z0-9]+(-[a-z0-9]+)*",
-              "a lower-case hyphenated key, e.g. developing", _literal()),
+    ParamType("key", r"[a-z0-9]+([-_][a-z0-9]+)*",
+              "a lower-case key, words joined by - or _, e.g. developing", _literal()),
+    ParamType("version", r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?",
+              "a framework release version, e.g. v.26.05", _literal()),
     ParamType("lang", r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]+)*", "a language tag, e.g. en",
               _literal()),
 )}

@@ -7,14 +7,13 @@ A framework is spread over three kinds of named graph (docs/frameworks.md):
   anchor lists and evidence. Everything in it is the release's own and never changes once
   published (:func:`release_parts`).
 * one **framework graph** per occupation, ``graph/framework/{code}``: the framework across its
-  releases (its versions, the latest), each statement across releases (its versions, which
-  revises which), and the occupation and tasks the releases anchor to (:func:`series_triples`
-  and the ``occupation`` facts of each release).
+  releases (its versions, the latest) and each statement across releases (its versions,
+  which revises which) (:func:`series_triples`).
 * one **reference graph**, ``graph/framework-reference``: what all frameworks share, described
   once: proficiency scales and levels, concept schemes, durable-skill domains and sources
-  (from reference.yaml), and the job zones, O*NET elements, technologies, CIP programmes and
-  skills clusters the releases anchor to (:func:`reference_triples` and the ``reference``
-  facts of each release).
+  (from reference.yaml), and the occupations, job zones, O*NET elements, tasks, technologies,
+  CIP programmes and skills clusters the releases are about or anchor to
+  (:func:`reference_triples` and the ``reference`` facts of each release).
 
 Facts on shared resources come with the place in the file that states them: the build merges
 them, so a resource is described once however many releases mention it, and two releases
@@ -114,7 +113,7 @@ class ReleaseParts:
 
     graph: NamedNode
     release: Collector  # the release graph
-    occupation: Collector  # facts for the occupation's framework graph
+    occupation: Collector  # facts for the occupation's framework graph (none as yet)
     reference: Collector  # facts on resources every framework shares
 
     def quads(self) -> list[Quad]:
@@ -154,7 +153,8 @@ def release_parts(fw: Framework, ref: Reference, iris: Iris) -> ReleaseParts:
 
 
 def _occupation(parts: ReleaseParts, fw: Framework, iris: Iris, occupation: NamedNode) -> None:
-    occ, out, ref = fw.occupation, parts.occupation, parts.reference
+    # The occupation is O*NET's, shared like the tasks and elements that point to it.
+    occ, out, ref = fw.occupation, parts.reference, parts.reference
     loc: Loc = ("occupation",)
     _concept(out, occupation, NSX.Occupation, occ.title, iris.scheme("onet-soc-2019"),
              (*loc, "title"), notation=occ.code, notation_loc=(*loc, "code"))
@@ -259,11 +259,12 @@ def _anchors(parts: ReleaseParts, fw: Framework, iris: Iris, occupation: NamedNo
     for i, task in enumerate(a.tasks):
         loc = ("anchors", "tasks", i)
         node = iris.task(str(task.id))
-        occ = parts.occupation
-        occ.add(node, RDF.type, NSX.Task, loc)
-        occ.add(node, SKOS.notation, string(str(task.id)), (*loc, "id"))
-        occ.add(node, SKOS.prefLabel, en(task.text), (*loc, "text"))
-        occ.add(node, NSX.occupation, occupation, loc)
+        # In the reference graph: a task ID is O*NET's, so two frameworks that anchor it
+        # to different occupations are seen to disagree.
+        ref.add(node, RDF.type, NSX.Task, loc)
+        ref.add(node, SKOS.notation, string(str(task.id)), (*loc, "id"))
+        ref.add(node, SKOS.prefLabel, en(task.text), (*loc, "text"))
+        ref.add(node, NSX.occupation, occupation, loc)
         out.add(release, NSX.anchorTask, node, loc)
     for i, cip in enumerate(a.cip):
         loc = ("anchors", "cip", i)

@@ -19,7 +19,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from nsxkg.convert.framework import framework_graph, reference_graph, release_graph, version_order
+from nsxkg.convert.framework import reference_graph, release_graph, version_order
 from nsxkg.frameworks import diff as fdiff
 from nsxkg.iris import Iris
 from nsxkg.namespaces import DCAT, DCTERMS, NSX, PROV, RDF, SKOS
@@ -155,10 +155,8 @@ def release_view(state: AppState, code: str, version: str) -> dict[str, Any] | N
     if release not in facts:
         return None
     ref = reference_facts(state)
-    occ_graph = framework_graph(iris, code)
     occupation = first(facts, release, NSX.occupation) or iris.occupation(code).value
-    occ = facts_of(store.quads_for_pattern(ox.NamedNode(occupation), None, None, occ_graph))
-    zone = first(occ, occupation, NSX.jobZone)
+    zone = first(ref, occupation, NSX.jobZone)
 
     def label(iri: str) -> str:
         return first(ref, iri, SKOS.prefLabel) or iri.rsplit("/", 1)[-1]
@@ -204,8 +202,7 @@ def release_view(state: AppState, code: str, version: str) -> dict[str, Any] | N
     domains.sort(key=lambda d: (int(d.number) if d.number.isdigit() else 99, d.label))
     anchors = []
     for title, prop in ANCHORS:
-        rows = [{"iri": a, "label": first(ref, a, SKOS.prefLabel) or _task_label(store, a,
-                                                                                occ_graph),
+        rows = [{"iri": a, "label": first(ref, a, SKOS.prefLabel),
                  "code": first(ref, a, SKOS.notation) or a.rsplit("/", 1)[-1]}
                 for a in every(facts, release, prop)]
         if rows:
@@ -213,7 +210,7 @@ def release_view(state: AppState, code: str, version: str) -> dict[str, Any] | N
     entry = entry_for(state, code)
     return {
         "iri": occupation, "code": code, "release_iri": release, "version": version,
-        "label": first(occ, occupation, SKOS.prefLabel) or code,
+        "label": first(ref, occupation, SKOS.prefLabel) or code,
         "zone": first(ref, zone, SKOS.notation) if zone else None,
         "zoneLabel": first(ref, zone, SKOS.prefLabel) if zone else None,
         "release": {"rel": release, "version": version,
@@ -231,12 +228,6 @@ def release_view(state: AppState, code: str, version: str) -> dict[str, Any] | N
                 for c in sorted(every(facts, release, NSX.educationProgram))],
         "framework": entry,
     }
-
-
-def _task_label(store: ox.Store, task: str, graph: ox.NamedNode) -> str | None:
-    found = next(iter(store.quads_for_pattern(ox.NamedNode(task), SKOS.prefLabel, None, graph)),
-                 None)
-    return found.object.value if found is not None else None  # type: ignore[union-attr]
 
 
 def _evidence(facts: Facts, release: str, ref: Facts) -> dict[str, Any] | None:
