@@ -2,6 +2,7 @@
 its expected result (kept beside it as .srj or .ttl).
 
 Queries marked ``# data: framework`` run on the framework-only build (``loaded``); those
+marked ``# data: releases`` on two releases of a test framework (``loaded_releases``); those
 marked ``# data: sources`` on the full build (``full_build``, skipped without
 NSXKG_SOURCES). Set NSXKG_REGENERATE=1 to rewrite the expected files, then review the diff.
 """
@@ -40,7 +41,7 @@ def test_example_gives_expected_result(query, request: pytest.FixtureRequest) ->
     if query.name in FEDERATED:
         pytest.skip("needs a second endpoint: run with it by tests/web/test_federation.py")
     data: Loaded | FullBuild = request.getfixturevalue(
-        "loaded" if query.data == "framework" else "full_build")
+        {"framework": "loaded", "releases": "loaded_releases"}.get(query.data, "full_build"))
     result = run(data.store, query.bound_text())
     expected = query.expected
     if isinstance(result, ox.QueryTriples):
