@@ -77,7 +77,7 @@ def test_diagram_draws_subclass_and_domain_range_links() -> None:
     assert len(subclass) == sum(link.subclass for link in model.links) > 10
     assert len(properties) == sum(not link.subclass for link in model.links) > 20
     labels = {t.text for t in root.iter(f"{SVG}text") if t.get("font-style") == "italic"}
-    assert "level" in labels and "anchorSkill" in labels
+    assert "levelRole" in labels and "anchorSkill" in labels
 
 
 # -- the CLI reference -----------------------------------------------------------------------

@@ -10,13 +10,12 @@ from nsxkg.build import build
 from nsxkg.validate import validate_build
 from support import make_settings
 
+RELEASE = "<https://w3id.org/nsxkg/id/framework/11-2022.00/v.26.05/statement/"
 PLANTED = [
     # a mastery statement without its level
-    "<https://w3id.org/nsxkg/id/statement/11-2022.00/mastery/developing/3> "
-    "<https://w3id.org/nsxkg/def#level>",
+    f"{RELEASE}mastery/customer-preference-trends> <https://w3id.org/nsxkg/def#level>",
     # an AI-use statement without citations
-    "<https://w3id.org/nsxkg/id/statement/11-2022.00/ai-use/advanced/3> "
-    "<https://w3id.org/nsxkg/def#cites>",
+    f"{RELEASE}ai-use/high-stakes-negotiation-preparation> <https://w3id.org/nsxkg/def#cites>",
 ]
 
 
@@ -24,7 +23,7 @@ PLANTED = [
 def broken_build(tmp_path: Path) -> Path:
     settings = make_settings(tmp_path)
     build(settings)
-    graph = settings.build_dir / "graphs" / "framework-11-2022.00.nq"
+    graph = settings.build_dir / "graphs" / "framework-11-2022.00-v.26.05.nq"
     lines = graph.read_text(encoding="utf-8").splitlines(keepends=True)
     kept = [line for line in lines if not line.startswith(tuple(PLANTED))]
     assert len(kept) < len(lines)
@@ -39,6 +38,6 @@ def test_engines_agree(broken_build: Path) -> None:
     found = {engine: sorted((v.focus, v.shape, v.component, v.path) for v in r.violations)
              for engine, r in reports.items()}
     assert found["turbo"] == found["pyshacl"]
-    assert {focus.rsplit("11-2022.00/", 1)[1] for focus, *_ in found["turbo"]} == {
-        "mastery/developing/3", "ai-use/advanced/3"}
+    assert {focus.rsplit("/statement/", 1)[1] for focus, *_ in found["turbo"]} == {
+        "mastery/customer-preference-trends", "ai-use/high-stakes-negotiation-preparation"}
     assert not reports["turbo"].conforms

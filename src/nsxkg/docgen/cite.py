@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -40,7 +41,6 @@ SELECT ?work (SAMPLE(?t) AS ?title) (SAMPLE(?p) AS ?publisher)
        (SAMPLE(?l) AS ?licence) (SAMPLE(?r) AS ?rights) (SAMPLE(COALESCE(?u1, ?u2)) AS ?url)
 WHERE {
   { ?work a dcat:Dataset } UNION { ?work a nsx:FrameworkRelease }
-  UNION { ?work a nsx:Source ; dcterms:license [] }
   OPTIONAL { ?work dcterms:title ?t }
   OPTIONAL { ?work dcterms:publisher ?p }
   OPTIONAL { ?work dcterms:creator ?c }
@@ -53,6 +53,29 @@ WHERE {
   OPTIONAL { ?work dcat:landingPage ?u1 }
   OPTIONAL { ?work foaf:homepage ?u2 }
 } GROUP BY ?work ORDER BY ?work"""
+
+# The licensed sources framework releases cite, once per edition (version) however many
+# releases cite it: a thousand frameworks citing O*NET v30.2 cite one work.
+_EDITIONS = """
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+PREFIX nsx: <https://w3id.org/nsxkg/def#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?work ?version (SAMPLE(COALESCE(?t, ?label)) AS ?title) (SAMPLE(?p) AS ?publisher)
+       (SAMPLE(?c) AS ?creator) (SAMPLE(STR(?i)) AS ?issued) (SAMPLE(?l) AS ?licence)
+       (SAMPLE(?u) AS ?url)
+WHERE {
+  ?edition a nsx:SourceEdition ; dcterms:isVersionOf ?work ; skos:prefLabel ?label .
+  ?work dcterms:license ?l .
+  OPTIONAL { ?edition owl:versionInfo ?v }
+  BIND(COALESCE(?v, "") AS ?version)
+  OPTIONAL { ?edition dcterms:title ?t }
+  OPTIONAL { ?edition dcterms:issued ?i }
+  OPTIONAL { ?work dcterms:publisher ?p }
+  OPTIONAL { ?work dcterms:creator ?c }
+  OPTIONAL { ?work foaf:homepage ?u }
+} GROUP BY ?work ?version ORDER BY ?work ?version"""
 
 
 @dataclass
@@ -98,6 +121,22 @@ def release_works(store: ox.Store, build: LoadedBuild, licence: str) -> list[Wor
                           author=text("creator"), publisher=text("publisher"),
                           version=text("version"), issued=text("issued"),
                           licence=text("licence"), rights=text("rights"), url=text("url")))
+    editions = store.query(_EDITIONS, use_default_graph_as_union=True)
+    assert isinstance(editions, ox.QuerySolutions)
+    rows = list(editions)
+    several = {k for k, n in Counter(r["work"].value for r in rows).items() if n > 1}
+    for row in rows:
+        iri, version = row["work"].value, row["version"].value
+
+        def value(name: str, row: ox.QuerySolution = row) -> str | None:
+            term = row[name]
+            return term.value if term is not None else None
+
+        key = _key(iri, base) + (f"-{_key(version, '')}" if iri in several and version else "")
+        works.append(Work(key=key, iri=iri, title=value("title") or iri,
+                          author=value("creator"), publisher=value("publisher"),
+                          version=version or None, issued=value("issued"),
+                          licence=value("licence"), rights=None, url=value("url")))
     return works
 
 
