@@ -21,3 +21,10 @@ def server(loaded: Any) -> Iterator[Server]:
 @pytest.fixture(scope="session")
 def base_url(server: Server) -> str:
     return server.url
+
+
+@pytest.fixture(scope="session")
+def releases_url(loaded_releases: Any) -> Iterator[str]:
+    """A server over two releases of one test framework (tests/data/frameworks/releases)."""
+    with serve(loaded_releases.settings.with_overrides(pool_size=1)) as running:
+        yield running.url

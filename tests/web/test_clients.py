@@ -40,7 +40,8 @@ def test_sparqlwrapper_gets_the_same_rows(base_url: str, loaded: Any) -> None:
 
 def test_sparqlwrapper_construct(base_url: str) -> None:
     client = SPARQLWrapper(f"{base_url}/sparql")
-    client.setQuery("CONSTRUCT WHERE { <https://w3id.org/nsxkg/id/source/aei> ?p ?o }")
+    client.setQuery("CONSTRUCT WHERE { <https://w3id.org/nsxkg/id/framework/11-2022.00/v.26.05/"
+                    "source/aei> ?p ?o }")
     graph: Any = client.queryAndConvert()
     assert isinstance(graph, rdflib.Graph) and len(graph) >= 5
 

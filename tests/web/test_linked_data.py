@@ -86,13 +86,13 @@ def test_description_content(base_url: str) -> None:
 
 
 def test_jsonld_uses_the_published_context(base_url: str) -> None:
-    r = httpx.get(f"{base_url}/doc/source/aei.jsonld")
+    r = httpx.get(f"{base_url}/doc/framework/11-2022.00/v.26.05/source/aei.jsonld")
     doc = r.json()
     assert doc["@context"] == f"{base_url}/context.jsonld"
     context = httpx.get(doc["@context"]).json()["@context"]
     assert context["nsx"] == "https://w3id.org/nsxkg/def#"
-    node = next(n for n in doc["@graph"] if n["@id"].endswith("/source/aei"))
-    assert "nsx:citationLabel" in node and "nsx:Source" in node["@type"]
+    node = next(n for n in doc["@graph"] if n["@id"].endswith("/v.26.05/source/aei"))
+    assert "nsx:citationLabel" in node and "nsx:SourceEdition" in node["@type"]
 
 
 def test_unknown_iri_is_404_with_a_page_for_browsers(base_url: str) -> None:
@@ -134,12 +134,12 @@ def test_ontology_is_served_at_its_namespace(base_url: str) -> None:
 
 
 def framework_triples(loaded: Any) -> int:
-    """The framework graph's size, as the build wrote it."""
-    return next(g.triples for g in loaded.manifest.graphs if g.kind == "framework")
+    """The release graph's size, as the build wrote it."""
+    return next(g.triples for g in loaded.manifest.graphs if g.kind == "release")
 
 
 def test_named_graph_iri_redirects_to_its_dump(base_url: str, loaded: Any) -> None:
-    r = httpx.get(f"{base_url}/graph/framework/11-2022.00")
+    r = httpx.get(f"{base_url}/graph/framework/11-2022.00/v.26.05")
     assert r.status_code == 303
     dump = httpx.get(base_url + r.headers["location"])
     assert dump.status_code == 200 and dump.headers["content-type"].startswith("text/turtle")
@@ -168,7 +168,7 @@ def test_void(base_url: str, loaded: object) -> None:
 
 def test_dumps(base_url: str, loaded: object) -> None:
     listing = httpx.get(f"{base_url}/dumps/").text
-    assert "nsxkg.nq.gz" in listing and "framework-11-2022.00.ttl" in listing
+    assert "nsxkg.nq.gz" in listing and "framework-11-2022.00-v.26.05.ttl" in listing
     r = httpx.get(f"{base_url}/dumps/nsxkg.nq.gz")
     assert r.headers["content-type"] == "application/gzip"
     data = rdflib.Dataset()
@@ -190,8 +190,8 @@ def test_dereference_is_fast(base_url: str) -> None:
         timings = []
         for _ in range(100):
             started = time.perf_counter()
-            assert client.get("/doc/statement/11-2022.00/mastery/emerging/1.ttl").status_code \
-                == 200
+            assert client.get("/doc/framework/11-2022.00/v.26.05/statement/mastery/"
+                              "customer-complaint-records.ttl").status_code == 200
             timings.append(time.perf_counter() - started)
     timings.sort()
     # Generous bounds for a loaded CI machine; measured p99 is a few ms.
@@ -204,7 +204,7 @@ def test_dumps_stream_in_chunks_that_join_into_one_document(
     from nsxkg.web import dumps
 
     monkeypatch.setattr(dumps, "_CHUNK", 100)
-    graph = "https://w3id.org/nsxkg/graph/framework/11-2022.00"
+    graph = "https://w3id.org/nsxkg/graph/framework/11-2022.00/v.26.05"
     chunks = list(dumps._graph_turtle(loaded.store, graph))
     assert len(chunks) > 10
     parsed = rdflib.Graph().parse(data=b"".join(chunks).decode("utf-8"), format="turtle")

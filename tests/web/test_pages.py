@@ -110,8 +110,8 @@ def test_citation_chips_link_to_source_pages(base_url: str) -> None:
 
 
 @pytest.mark.parametrize("path", [
-    "/doc/statement/11-2022.00/mastery/emerging/1",
-    "/doc/statement/11-2022.00/ai-use/developing/1",
+    "/doc/framework/11-2022.00/v.26.05/statement/mastery/customer-complaint-records",
+    "/doc/framework/11-2022.00/v.26.05/statement/ai-use/pipeline-forecasting-support",
     "/doc/level/mastery/emerging",
     "/doc/element/2.A.1.d",
     "/doc/source/onet",
@@ -127,7 +127,7 @@ def test_every_page_links_to_its_rdf(base_url: str, path: str) -> None:
 
 
 def test_statement_page_shows_text_and_chips(base_url: str) -> None:
-    r = httpx.get(base_url + "/doc/statement/11-2022.00/ai-use/developing/1.html")
+    r = httpx.get(base_url + "/doc/framework/11-2022.00/v.26.05/statement/ai-use/pipeline-forecasting-support.html")
     assert "Pipeline forecasting support" in r.text
     chips = [h for h, a in parse(r.text).links if "chip" in (a.get("class") or "")]
     assert "/doc/source/aei" in chips
@@ -144,7 +144,7 @@ def test_query_page_runs_a_query_without_javascript(base_url: str) -> None:
              "nsx:MasteryStatement } LIMIT 3")
     r = httpx.get(f"{base_url}/query", params={"query": query})
     assert r.status_code == 200
-    assert r.text.count("/doc/statement/") >= 3
+    assert r.text.count("/doc/framework/11-2022.00/v.26.05/statement/") >= 3
     assert "format=csv" in r.text  # download links
     bad = httpx.get(f"{base_url}/query", params={"query": "SELECT * WHERE { ?s ?p }"})
     assert bad.status_code == 400 and "syntax error" in bad.text
@@ -154,3 +154,34 @@ def test_query_page_lists_examples(base_url: str) -> None:
     r = httpx.get(f"{base_url}/query")
     assert r.text.count('<template id="example-') >= 1
     assert "<textarea" in r.text
+
+
+# -- frameworks and their releases ------------------------------------------------------------
+
+
+def test_home_lists_each_framework_once(base_url: str) -> None:
+    home = httpx.get(base_url + "/", headers=HTML).text
+    assert home.count(">Sales Managers</a>") == 1
+    assert "/doc/framework/11-2022.00/v.26.05" in home
+
+
+def test_framework_iri_leads_to_the_latest_release(base_url: str) -> None:
+    r = httpx.get(base_url + "/id/framework/11-2022.00", headers=HTML)
+    assert r.status_code == 303 and r.headers["location"] == "/doc/framework/11-2022.00"
+    page = httpx.get(base_url + "/doc/framework/11-2022.00", headers=HTML).text
+    assert "latest release" in page and "Entry / Apprentice" in page
+    assert page.count('class="statement"') == 159
+    turtle = httpx.get(base_url + "/doc/framework/11-2022.00.ttl").text
+    assert "dcat:hasCurrentVersion" in turtle
+
+
+def test_frameworks_index(base_url: str) -> None:
+    page = httpx.get(base_url + "/frameworks", headers=HTML)
+    assert page.status_code == 200 and "Sales Managers" in page.text
+    listing = httpx.get(base_url + "/frameworks", headers={"Accept": "application/json"}).json()
+    assert listing["total"] == 1 and listing["frameworks"][0]["current"] == "v.26.05"
+    none = httpx.get(base_url + "/frameworks", params={"q": "astronaut"},
+                     headers={"Accept": "application/json"}).json()
+    assert none["total"] == 0
+    assert httpx.get(base_url + "/frameworks?page=9", headers=HTML).status_code == 404
+    assert httpx.get(base_url + "/frameworks?page=0", headers=HTML).status_code == 400

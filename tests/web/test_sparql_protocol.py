@@ -13,7 +13,7 @@ COUNT = ("PREFIX nsx: <https://w3id.org/nsxkg/def#> "
 CONSTRUCT = ("CONSTRUCT { ?s ?p ?o } WHERE { BIND(<https://w3id.org/nsxkg/id/occupation/"
              "11-2022.00> AS ?s) ?s ?p ?o }")
 ASK = "ASK { ?s a <https://w3id.org/nsxkg/def#Occupation> }"
-FRAMEWORK_GRAPH = "https://w3id.org/nsxkg/graph/framework/11-2022.00"
+FRAMEWORK_GRAPH = "https://w3id.org/nsxkg/graph/framework/11-2022.00/v.26.05"  # a release
 
 
 def count_of(response: httpx.Response) -> str:
