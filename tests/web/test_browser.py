@@ -111,3 +111,32 @@ def test_query_page_shows_rows(browser: object, base_url: str, screenshots: Path
     # An example from the list replaces the editor's text and runs too.
     d.find_element(By.CSS_SELECTOR, "#examples option[value='0']").click()  # type: ignore[attr-defined]
     assert "SELECT" in d.find_element(By.ID, "query").get_attribute("value")  # type: ignore[attr-defined]
+
+
+def test_release_switcher_and_diff(browser: object, releases_url: str,
+                                   screenshots: Path) -> None:
+    """From the latest release to the earlier one by the switcher, then to the diff, whose
+    form compares the other way round."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import Select
+
+    d = browser
+    d.get(releases_url + "/id/framework/15-1252.00")  # type: ignore[attr-defined]
+    wait_for(d, ec.presence_of_element_located((By.ID, "changes")))
+    changes = d.find_element(By.ID, "changes").text  # type: ignore[attr-defined]
+    assert "Changes since v.0.1" in changes and "pair-programming" in changes
+    d.save_screenshot(str(screenshots / "framework-release.png"))  # type: ignore[attr-defined]
+    d.find_element(By.LINK_TEXT, "v.0.1").click()  # type: ignore[attr-defined]
+    wait_for(d, ec.url_contains("/doc/framework/15-1252.00/v.0.1"))
+    current = d.find_element(By.CSS_SELECTOR, ".releases .current").text  # type: ignore[attr-defined]
+    assert current == "v.0.1"
+    d.find_element(By.LINK_TEXT, "compare releases").click()  # type: ignore[attr-defined]
+    wait_for(d, ec.url_contains("/frameworks/15-1252.00/diff"))
+    Select(d.find_element(By.NAME, "from")).select_by_visible_text("v.0.2")  # type: ignore[attr-defined]
+    Select(d.find_element(By.NAME, "to")).select_by_visible_text("v.0.1")  # type: ignore[attr-defined]
+    d.find_element(By.CSS_SELECTOR, ".diff-form button").click()  # type: ignore[attr-defined]
+    wait_for(d, ec.url_contains("from=v.0.2"))
+    kinds = [e.text for e in d.find_elements(By.CSS_SELECTOR, ".change-kind")]  # type: ignore[attr-defined]
+    assert sorted(kinds) == ["added", "moved", "removed", "reworded"]
+    d.save_screenshot(str(screenshots / "framework-diff.png"))  # type: ignore[attr-defined]
