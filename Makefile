@@ -14,7 +14,7 @@ endif
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint typecheck graph install clean browser-deps bench
+.PHONY: serve test lint typecheck graph install clean browser-deps bench bench-frameworks
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -61,6 +61,14 @@ bench: $(BIN)/.installed
 	@command -v wrk >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 	$(BIN)/python -m bench.run --duration $(BENCH_DURATION) $(BENCH_ARGS)
+
+# Frameworks at publisher scale (issue 12): a synthetic corpus of two releases for every O*NET
+# occupation, built, validated and loaded with every source release, then served under wrk;
+# writes "frameworks_scale" into bench/results/latest.json. About 15 minutes here.
+bench-frameworks: $(BIN)/.installed
+	@command -v wrk >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+	$(BIN)/python -m bench.frameworks --duration $(BENCH_DURATION) $(BENCH_ARGS)
 
 clean:
 	rm -rf build store .pytest_cache .mypy_cache .ruff_cache

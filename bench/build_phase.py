@@ -24,11 +24,15 @@ def nsxkg_env(sources: Path | None) -> dict[str, str]:
 
 
 def run_build(nsxkg: Path, work: Path, sources: Path | None,
-              steps_to_run: tuple[str, ...] = STEPS) -> dict[str, Any]:
-    """Build, validate and load into ``work``/build and ``work``/store; raises on failure."""
+              steps_to_run: tuple[str, ...] = STEPS, *, frameworks: Path | None = None,
+              allow_synthetic: bool = False) -> dict[str, Any]:
+    """Build, validate and load into ``work``/build and ``work``/store; raises on failure.
+    ``frameworks``: another framework directory (a synthetic corpus) than the project's."""
     build_dir, store_dir = work / "build", work / "store"
+    build_extra = ([f"--frameworks={frameworks}"] if frameworks else []) + \
+        (["--allow-synthetic"] if allow_synthetic else [])
     argv = {
-        "build": [str(nsxkg), "build", "--build-dir", str(build_dir)],
+        "build": [str(nsxkg), "build", "--build-dir", str(build_dir), *build_extra],
         "validate": [str(nsxkg), "validate", "--build-dir", str(build_dir)],
         "load": [str(nsxkg), "load", "--build-dir", str(build_dir), "--store-dir", str(store_dir)],
     }
@@ -83,7 +87,7 @@ def make_subset(full_build: Path, work: Path, max_triples: int) -> list[str]:
     return iris
 
 
-FOUNDATION = ("framework", "ontology", "catalogue")
+FOUNDATION = ("framework", "release", "reference", "ontology", "catalogue")
 
 
 def graph_counts(build_dir: Path) -> dict[str, Any]:
