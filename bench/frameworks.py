@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     result: dict[str, Any] = {"started": started,
                               "machine": {"cpus": os.cpu_count(),
                                           "load_average": list(os.getloadavg())}}
+    args.work.mkdir(parents=True, exist_ok=True)
     if not args.skip_build:
         print(f"generating the synthetic corpus into {corpus} …", flush=True)
         made = timed([str(nsxkg), "synth", "frameworks", "--out", str(corpus), "--sources",

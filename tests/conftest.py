@@ -2,41 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pyoxigraph as ox
 import pytest
 
 from nsxkg.build import build
+from nsxkg.config import Settings
 from nsxkg.store import load, open_store
 from nsxkg.validate import validate_build
 from support import DATA, FullBuild, Loaded, locate_sources, make_settings
 
 
-@pytest.fixture(scope="session")
-def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loaded]:
-    tmp = tmp_path_factory.mktemp("graph")
-    settings = make_settings(tmp)
+def built_and_loaded(settings: Settings) -> Loaded:
+    """Build, validate (it must conform) and load, as `make serve` does."""
     manifest = build(settings)
     report = validate_build(settings.build_dir, settings.shapes)
     assert report.conforms, "\n".join(v.render() for v in report.violations)
     load(settings.build_dir, settings.store_dir)
     store, info = open_store(settings.store_dir)
-    yield Loaded(settings, manifest, store, info)
+    return Loaded(settings, manifest, store, info)
 
 
 @pytest.fixture(scope="session")
-def loaded_releases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loaded]:
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> Loaded:
+    return built_and_loaded(make_settings(tmp_path_factory.mktemp("graph")))
+
+
+@pytest.fixture(scope="session")
+def loaded_releases(tmp_path_factory: pytest.TempPathFactory) -> Loaded:
     """Two releases of one framework (tests/data/frameworks/releases), built and loaded: what
     the examples and pages about versions need, which the embedded data lacks."""
-    tmp = tmp_path_factory.mktemp("releases")
-    settings = make_settings(tmp, frameworks=DATA / "frameworks" / "releases")
-    manifest = build(settings)
-    report = validate_build(settings.build_dir, settings.shapes)
-    assert report.conforms, "\n".join(v.render() for v in report.violations)
-    load(settings.build_dir, settings.store_dir)
-    store, info = open_store(settings.store_dir)
-    yield Loaded(settings, manifest, store, info)
+    return built_and_loaded(make_settings(tmp_path_factory.mktemp("releases"),
+                                          frameworks=DATA / "frameworks" / "releases"))
 
 
 @pytest.fixture(scope="session")

@@ -76,6 +76,37 @@ def test_statement_text_unchanged_from_seed() -> None:
         assert f"{named.number}{named.name}{count} statements" in text
 
 
+def test_seed_citations_and_evidence_as_the_page_shows_them() -> None:
+    """Each cited statement is followed on the page by its citation chips, in order, each the
+    cited edition's chip label and title; the evidence figures are the page's."""
+    page = Path(__file__).resolve().parents[2] / "shared" / "seeds" / \
+        "nsx-sales-managers-framework.txt"
+    if not page.exists():
+        pytest.skip("the seed page is not beside the project")
+    text = page.read_text(encoding="utf-8")
+    fw = load_framework(SEED)
+    editions = {s.key: s for s in fw.sources}
+    cited = [st for st in statements(fw) if st.kind is not Kind.mastery]
+    assert len(cited) == 119
+    for st in cited:
+        chips = " ".join(f"{editions[k].citation_label}{editions[k].title}. Opens in new tab."
+                         for k in st.cites)
+        assert f"{st.title} — {st.text.removesuffix('.')} {chips}" in text, st.key
+    assert fw.evidence is not None
+    usage, feas = fw.evidence.ai_usage, fw.evidence.automation_feasibility
+    for line in (f"Task observations: {usage.task_observations}",
+                 f"Augment share: {usage.augment_share_percent}%",
+                 f"Time saved: {usage.time_saved_percent}%", f"AI autonomy: {usage.ai_autonomy}",
+                 f"Top skill: {feas.top_skill.name}",
+                 f"Score: {feas.score} / {feas.score_max:g}", f"Quadrant: {feas.quadrant}",
+                 f"precision: {feas.precision}", fw.evidence.skills_cluster.cluster.label,
+                 fw.evidence.skills_cluster.cluster.key):
+        assert line in text, line
+    sources_line = next(ln for ln in text.splitlines() if ln.startswith("Sources: "))
+    for edition in fw.sources:
+        assert edition.label in sources_line
+
+
 def test_seed_keys_are_stable_and_unique() -> None:
     keys = [st.key for st in statements(load_framework(SEED))]
     assert len(keys) == len(set(keys)) == 159

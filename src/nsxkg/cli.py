@@ -116,6 +116,8 @@ def validate(build_dir: Path | None, shapes: Path | None, engine: str) -> None:
 
     cfg = settings(build_dir=build_dir, shapes=shapes)
     report = validate_build(cfg.build_dir, cfg.shapes, engine)
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
     if report.conforms:
         click.echo(f"conforms: {report.graphs} graphs validated, 0 violations")
         return
