@@ -127,7 +127,8 @@ def test_every_page_links_to_its_rdf(base_url: str, path: str) -> None:
 
 
 def test_statement_page_shows_text_and_chips(base_url: str) -> None:
-    r = httpx.get(base_url + "/doc/framework/11-2022.00/v.26.05/statement/ai-use/pipeline-forecasting-support.html")
+    r = httpx.get(base_url + "/doc/framework/11-2022.00/v.26.05/statement/ai-use/"
+                             "pipeline-forecasting-support.html")
     assert "Pipeline forecasting support" in r.text
     chips = [h for h, a in parse(r.text).links if "chip" in (a.get("class") or "")]
     assert "/doc/source/aei" in chips
