@@ -211,7 +211,7 @@ def test_synthetic_corpus_is_reproducible_and_refused_by_default(
     assert {f: (out / f).read_bytes() for f in files} == first
     text = first["15-1252.00/synthetic.1.yaml"].decode()
     assert text.startswith("# SYNTHETIC") and "synthetic: true" in text
-    assert "[synthetic] document and escalate" in text
+    assert "[synthetic] Software Developers: document and escalate" in text
     assert (out / "SYNTHETIC.md").exists()
 
     env = {**env, "NSXKG_FRAMEWORKS": str(out)}

@@ -151,9 +151,11 @@ def _first_release(template: Framework, occ: OnetOccupation) -> dict[str, Any]:
         "publisher": "nsxkg synthetic corpus", "rights": "Synthetic data, no rights reserved.",
         "synthetic": True,
     }
+    # Each occupation's statements are its own, as in real frameworks (and as the checks
+    # across releases see them): the seed's text, marked and addressed to the occupation.
     for block in _blocks(data):
         for st in block["statements"]:
-            st["text"] = TAG + st["text"]
+            st["text"] = f"{TAG}{occ.title}: {st['text']}"
     anchors = data["anchors"]
     anchors["related_titles"] = []
     anchors["tasks"] = [{"id": task_id, "text": text} for task_id, text in occ.tasks]
