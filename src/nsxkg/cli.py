@@ -122,6 +122,9 @@ def load(build_dir: Path | None, store_dir: Path | None, force: bool) -> None:
     cfg = settings(build_dir=build_dir, store_dir=store_dir)
     loaded = run_load(cfg.build_dir, cfg.store_dir, require_valid=not force)
     click.echo(f"loaded {loaded.quads:,} quads into {loaded.path} (now {cfg.store_dir}/current)")
+    if loaded.indexing_seconds is not None:
+        click.echo(f"text index: {loaded.manifest.get('text_literals', 0):,} literals in "
+                   f"{loaded.indexing_seconds:.1f} s")
 
 
 @main.command()

@@ -1,7 +1,7 @@
 """Server-rendered pages for people: home, search, resource pages and the query page.
 
-Templates autoescape everything; search terms go to the in-memory label index, never into
-SPARQL; IRIs from paths are bound as terms (see views.py).
+Templates autoescape everything; IRIs from paths are bound as terms (see views.py). Search
+is in search.py.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
 
 from nsxkg.namespaces import NSX, PREFIXES, RDF, SKOS
 from nsxkg.web import views
@@ -68,7 +68,7 @@ def short(iri: str) -> str:
     return iri
 
 
-def _env(state: AppState) -> dict[str, Any]:
+def env(state: AppState) -> dict[str, Any]:
     return {"href": lambda iri: local_href(iri, state), "short": short}
 
 
@@ -83,20 +83,7 @@ def home(request: Request, state: State) -> Response:
     rdf_links = [(name, f"/.well-known/void?format={fmt}") for name, fmt in
                  (("Turtle", "turtle"), ("N-Triples", "ntriples"), ("JSON-LD", "jsonld"),
                   ("RDF/XML", "rdfxml"))]
-    return page(request, "home.html", {"stats": stats, "rdf_links": rdf_links, **_env(state)})
-
-
-@get_and_head(router, "/search")
-def search(request: Request, state: State, q: str = "") -> Response:
-    hits = state.index.search(q, limit=50)
-    return page(request, "search.html", {"q": q, "hits": hits, **_env(state)})
-
-
-@get_and_head(router, "/api/search")
-def search_api(state: State, q: str = "", limit: int = Query(8, ge=1, le=50)) -> Response:
-    hits = state.index.search(q, limit=limit)
-    return JSONResponse([{"label": h.label, "name": h.name, "kind": h.kind, "iri": h.iri,
-                          "href": local_href(h.iri, state)} for h in hits])
+    return page(request, "home.html", {"stats": stats, "rdf_links": rdf_links, **env(state)})
 
 
 def examples(state: AppState) -> list[tuple[str, str]]:
@@ -197,7 +184,7 @@ def resource_page(request: Request, state: AppState, iri: str, triples: list[ox.
              and isinstance(t.object, ox.NamedNode)]
     rdf_links = [(name, f"{doc_path}.{ext}") for name, ext in RDF_LINKS]
     context: dict[str, Any] = {"iri": iri, "label": labels.get(iri, short(iri)),
-                               "types": types, "rdf_links": rdf_links, **_env(state)}
+                               "types": types, "rdf_links": rdf_links, **env(state)}
     if NSX.Occupation.value in types:
         view = state.memo("occupation-views", iri, lambda: views.occupation(
             state.store, iri, state.settings.base_iri), limit=256)
