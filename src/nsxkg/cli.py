@@ -173,10 +173,12 @@ def query(source: Any, store_dir: Path | None, fmt: str) -> None:
     from nsxkg.formats import by_name
     from nsxkg.query import kind_of, render_table, run, serialize
     from nsxkg.store import open_store
+    from nsxkg.textsearch import Expander
 
     cfg = settings(store_dir=store_dir)
-    store, _ = open_store(cfg.store_dir)
-    result = run(store, source.read())
+    store, loaded = open_store(cfg.store_dir)
+    result = run(store, source.read(), text=Expander(loaded.path).index,
+                 most=cfg.result_limit)
     if fmt == "table":
         click.echo(render_table(result), nl=False)
         return

@@ -353,7 +353,7 @@ class TextIndex:
         self._db.close()
 
     def __len__(self) -> int:
-        return int(self._one("SELECT count(*) FROM doc"))
+        return int(str(self._one("SELECT count(*) FROM doc")))
 
     def _one(self, sql: str, *params: object) -> object:
         with self._lock:
