@@ -18,7 +18,7 @@ that cannot mean anything (nothing to search for, NOT with nothing to subtract f
 unbalanced parenthesis) raises :class:`SearchSyntaxError` with the reason.
 
 The index has two columns (see textindex.py): ``exact``, the text as written, and ``stem``,
-each word replaced by its Snowball English stem. Plain words are looked up in ``stem``,
+each word replaced by its Snowball English (Porter2) stem. Plain words are looked up in ``stem``,
 prefixes and phrases in ``exact``.
 """
 
@@ -29,12 +29,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-import snowballstemmer  # type: ignore[import-untyped]
+import Stemmer  # type: ignore[import-not-found]  # PyStemmer: Snowball stemmers in C
 
 WORD = re.compile(r"[^\W_]+")
 OPERATORS = ("AND", "OR", "NOT")
 MAX_TERMS = 64  # beyond this a query is refused: each term is a lookup in the index
-_STEMMER = snowballstemmer.stemmer("english")
+_STEMMER = Stemmer.Stemmer("english")
 
 
 class SearchSyntaxError(ValueError):

@@ -17,13 +17,16 @@ from fastapi.responses import Response
 
 from nsxkg.namespaces import NSX, PREFIXES, RDF, SKOS
 from nsxkg.web import views
-from nsxkg.web.deps import AppState, State
+from nsxkg.web.deps import HERE, AppState, State
 from nsxkg.web.describe import LABELS
 from nsxkg.web.http import get_and_head, page
 from nsxkg.web.limits import Refusal, screen
 from nsxkg.web.workers import Job, QueryFailed
 
 router = APIRouter(include_in_schema=False)
+# The query editor (YASGUI), installed from npm by `make editor`; without it the page keeps
+# its plain form.
+EDITOR_ASSETS = HERE / "static" / "vendor" / "yasgui.min.js"
 
 RDF_LINKS = (("Turtle", "ttl"), ("N-Triples", "nt"), ("JSON-LD", "jsonld"), ("RDF/XML", "rdf"))
 BUILTIN_EXAMPLES: tuple[tuple[str, str], ...] = (
@@ -118,13 +121,15 @@ def query_page(request: Request, state: AppState, query: str = "",
             if kind_ok:
                 downloads.append((label, "/sparql?" + urlencode({"query": query,
                                                                   "format": name})))
-    return page(request, "query.html", {"query": shown, "examples": examples(state),
-                                        "table": table, "graph_text": graph_text,
-                                        "problem": problem, "downloads": downloads,
-                                        "limit": state.settings.result_limit,
-                                        "base": state.settings.base_iri + "id/",
-                                        "timeout": state.settings.query_timeout},
-                status=status)
+    base = state.settings.base_iri + "id/"
+    return page(request, "query.html", {
+        "query": shown, "examples": examples(state), "table": table, "graph_text": graph_text,
+        "problem": problem, "downloads": downloads, "limit": state.settings.result_limit,
+        "base": base, "timeout": state.settings.query_timeout,
+        "share_query": urlencode({"query": query}) if query else "",
+        "editor_assets": EDITOR_ASSETS.is_file(),
+        "editor_config": {"base": base, "prefixes": {**PREFIXES, "id": base}}},
+        status=status)
 
 
 @get_and_head(router, "/query")
