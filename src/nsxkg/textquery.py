@@ -66,10 +66,11 @@ class Term:
 
     words: tuple[str, ...]
     prefix: bool = False
+    quoted: bool = False  # "…": matched as written, even a single word
 
     @property
     def stemmed(self) -> bool:
-        return len(self.words) == 1 and not self.prefix
+        return len(self.words) == 1 and not self.prefix and not self.quoted
 
 
 @dataclass(frozen=True)
@@ -135,10 +136,12 @@ class _Parser:
             negated = self._operator("NOT")
             token = self.peek()
             if token is not None and token[0] == "chunk" and token[1].startswith("-"):
-                negated = True
-                if len(token[1]) > 1:
+                after = self.tokens[self.pos + 1] if self.pos + 1 < len(self.tokens) else None
+                if WORD.search(token[1]):  # -word
+                    negated = True
                     self.tokens[self.pos] = ("chunk", token[1][1:])
-                else:  # "-" before a phrase or a parenthesis
+                elif token[1] == "-" and after is not None and after[0] in ("phrase", "open"):
+                    negated = True  # -"a phrase", -(a group)
                     self.pos += 1
             node = self.atom()
             if node is None:
@@ -173,19 +176,19 @@ class _Parser:
         if kind == "phrase":
             prefix = text.endswith("*")
             body = text.rstrip("*").strip('"')
-            return self._term(body, prefix)
+            return self._term(body, prefix, quoted=True)
         if text in OPERATORS:
             raise SearchSyntaxError(f"{text} needs a term on each side")
         return self._term(text.rstrip("*"), text.endswith("*"))
 
-    def _term(self, text: str, prefix: bool) -> Term | None:
+    def _term(self, text: str, prefix: bool, *, quoted: bool = False) -> Term | None:
         words = tuple(fold(w) for w in WORD.findall(text))
         if not words:
             return None
         self.terms += 1
         if self.terms > MAX_TERMS:
             raise SearchSyntaxError(f"the search has more than {MAX_TERMS} terms")
-        return Term(words, prefix)
+        return Term(words, prefix, quoted)
 
     def _is_operator(self, token: tuple[str, str], word: str) -> bool:
         return token == ("chunk", word)
