@@ -29,7 +29,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from nsxkg.namespaces import DCTERMS, ESCO, NSX, OWL, RDFS, SKOS
-from nsxkg.textquery import WORD, Node, fold, parse, positive_terms, snippet, stem_text, to_fts
+from nsxkg.textquery import Node, parse, positive_terms, snippet, stem_text, to_fts, words
 
 TEXT_FILE = "text.sqlite"
 SCHEMA_VERSION = 1
@@ -220,14 +220,14 @@ def fill(db: sqlite3.Connection, corpus: Corpus) -> None:
                 and not doc.text[:1].isdigit():
             display.setdefault(ids[doc.resource], doc.text)
     for doc, target in sorted(corpus.names, key=lambda n: (_order(n[0]), n[1])):
-        words = [fold(w) for w in WORD.findall(doc.text)]
-        folded = " ".join(words)
+        found = words(doc.text)
+        folded = " ".join(found)
         key = (folded, intern(target))
-        if key in name_rows or not words:
+        if key in name_rows or not found:
             continue
         kind = "title" if target != doc.resource or doc.property == SKOS.altLabel.value \
             else kind_of(doc.kind, corpus.classes.get(doc.resource, set()))
-        name_rows[key] = (doc_ids[doc], intern(target), kind, folded, len(words),
+        name_rows[key] = (doc_ids[doc], intern(target), kind, folded, len(found),
                           KIND_RANK.get(kind, 9))
     db.executemany("INSERT INTO iri VALUES (?, ?)", [(i, iri) for iri, i in ids.items()])
     db.executemany("INSERT INTO doc VALUES (?, ?, ?, ?, ?, ?, ?)", doc_rows)
@@ -420,11 +420,11 @@ class TextIndex:
     def names(self, text: str, limit: int = 10, kinds: Iterable[str] = ()) -> list[Name]:
         """Autocomplete: resources one of whose names has a word starting with each word
         typed ("sales man" finds Sales Managers), best first, one line per resource."""
-        words = [fold(w) for w in WORD.findall(text)]
-        if not words:
+        typed = words(text)
+        if not typed:
             return []
-        phrase = " ".join(words)
-        match = " AND ".join('exact : "' + w + '" *' for w in sorted(set(words)))
+        phrase = " ".join(typed)
+        match = " AND ".join('exact : "' + w + '" *' for w in sorted(set(typed)))
         params: dict[str, object] = {"phrase": phrase, "length": len(phrase), "limit": limit,
                                      "match": match}
         wanted = list(kinds)

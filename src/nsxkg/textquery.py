@@ -53,6 +53,11 @@ def stem(word: str) -> str:
     return str(_STEMMER.stemWord(folded))
 
 
+def words(text: str) -> list[str]:
+    """The words of a text, folded: what a name is matched on, word by word."""
+    return [fold(w) for w in WORD.findall(text)]
+
+
 def stem_text(text: str) -> str:
     """The ``stem`` column of a text: its words, stemmed, in order."""
     return " ".join(stem(w) for w in WORD.findall(text))

@@ -18,11 +18,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from nsxkg import partitions
-from nsxkg.namespaces import ESCO, NSX, PREFIXES
+from nsxkg.namespaces import ESCO, NSX
 from nsxkg.textindex import Search, TooManyMatches
 from nsxkg.textquery import SearchSyntaxError, positive_terms, snippet_parts
 from nsxkg.web.deps import AppState, State
 from nsxkg.web.http import get_and_head, page
+from nsxkg.web.pages import env, local_href, short
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["search"])
@@ -53,13 +54,6 @@ class Row:
     score: float
 
 
-def _short(iri: str) -> str:
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns):]}"
-    return iri
-
-
 def sparql_for(q: str, kind: str | None) -> str:
     """The search as a SPARQL query with ``nsx:textSearch``, to carry on in the editor."""
     literal = str(ox.Literal(q))  # N-Triples escaping is valid SPARQL
@@ -77,8 +71,6 @@ def sparql_for(q: str, kind: str | None) -> str:
 @get_and_head(router, "/search")
 def search_page(request: Request, state: State, q: str = "", kind: str = "",
                 page_number: int = Query(1, alias="page", ge=1)) -> Response:
-    from nsxkg.web.pages import env
-
     index = state.index
     names = index.names(q, limit=10) if q.strip() else []
     rows: list[Row] = []
@@ -104,7 +96,7 @@ def search_page(request: Request, state: State, q: str = "", kind: str = "",
                 terms = positive_terms(tree)
                 for m in matches[PAGE_SIZE * (page_number - 1):PAGE_SIZE * page_number]:
                     rows.append(Row(m.resource, index.name_of(m.resource) or m.text, m.kind,
-                                    _short(m.property), snippet_parts(m.text, terms),
+                                    short(m.property), snippet_parts(m.text, terms),
                                     m.score))
 
     def link(**changes: object) -> str:
@@ -125,8 +117,6 @@ def search_page(request: Request, state: State, q: str = "", kind: str = "",
 @get_and_head(api, "/api/search", summary="Autocomplete: resources whose names start with "
               "the words typed")
 def search_api(state: State, q: str = "", limit: int = Query(8, ge=1, le=50)) -> Response:
-    from nsxkg.web.pages import local_href
-
     hits = state.index.names(q, limit=limit)
     return JSONResponse([{"label": h.label, "name": h.name, "kind": h.kind, "iri": h.iri,
                           "href": local_href(h.iri, state)} for h in hits])

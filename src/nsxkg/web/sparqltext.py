@@ -158,7 +158,7 @@ def resolve(token: Token, base: str, prefixes: dict[str, str]) -> str | None:
 
 
 # Services this server evaluates itself, against the loaded build (never another endpoint).
-LOCAL_SERVICES: frozenset[str] = frozenset({NSX.iri + "textSearch"})
+LOCAL_SERVICES: frozenset[str] = frozenset({NSX.textSearch.value})
 
 
 def calls_out(analysis: Analysis) -> bool:
