@@ -134,7 +134,12 @@
     if (table && yasr.getSelectedPluginName() === "table") {
       table.on("draw", () => { localLinks(); updateShare(); });
       if (pending) {
-        if (pending.pageSize) table.page.len(pending.pageSize);
+        if (pending.pageSize) {
+          table.page.len(pending.pageSize);
+          yasr.plugins.table.persistentConfig.pageSize = pending.pageSize;
+          const sizes = resultsEl.querySelector(".pageSizeWrapper select");
+          if (sizes) sizes.value = String(pending.pageSize);
+        }
         if (pending.sort) table.order(pending.sort);
         table.draw();
         if (pending.page) table.page(pending.page - 1).draw("page");
