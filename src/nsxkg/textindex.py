@@ -59,6 +59,12 @@ SOURCES: tuple[Source, ...] = (
     Source("task", NSX.Task, (SKOS.prefLabel,), named=False),
     Source("emerging task", NSX.EmergingTask, (SKOS.prefLabel,), named=False),
     Source("element", NSX.ContentModelElement, DESCRIBED),
+    # A framework anchors O*NET skills, knowledge, … typed by family only (the O*NET
+    # releases also type them nsx:ContentModelElement): a framework-only build has them so.
+    Source("element", NSX.ONetSkill, DESCRIBED),
+    Source("element", NSX.Knowledge, DESCRIBED),
+    Source("element", NSX.Ability, DESCRIBED),
+    Source("element", NSX.WorkStyle, DESCRIBED),
     Source("skill", NSX.DurableSkillDomain, DESCRIBED),
     Source("work activity", NSX.WorkActivity, (SKOS.prefLabel,)),
     Source("technology", NSX.TechnologyCategory, (SKOS.prefLabel,)),
