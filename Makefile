@@ -14,7 +14,7 @@ endif
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint typecheck graph install clean browser-deps bench bench-frameworks
+.PHONY: serve test lint typecheck graph install clean browser-deps bench bench-frameworks editor
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,12 +24,28 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+# The /query page's editor: YASGUI (Zazuko's maintained fork) from the npm registry, at the
+# versions editor/package-lock.json pins, copied into the package's static files (git-ignored)
+# so the server sends every script and stylesheet itself. Node.js and npm come with Debian
+# (installed when missing).
+VENDOR := src/nsxkg/web/static/vendor
+YASGUI := editor/node_modules/@zazuko/yasgui/build
+$(VENDOR)/.installed: editor/package.json editor/package-lock.json
+	@command -v npm >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
+	cd editor && npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp $(YASGUI)/yasgui.min.js $(YASGUI)/yasgui.min.css $(VENDOR)/
+	touch $@
+
+editor: $(VENDOR)/.installed
+
 graph: $(BIN)/.installed
 	$(BIN)/nsxkg build
 	$(BIN)/nsxkg validate
 	$(BIN)/nsxkg load
 
-serve: graph
+serve: graph editor
 	$(BIN)/nsxkg serve --host $(HOST) --port $(PORT)
 
 lint: $(BIN)/.installed
@@ -47,7 +63,7 @@ browser-deps:
 	    chromium chromium-driver; \
 	fi
 
-test: lint typecheck browser-deps
+test: lint typecheck browser-deps editor
 	$(BIN)/pytest
 
 # The benchmark of issue 7: full build, then nsxkg, bare oxigraph and rdflib-endpoint on the same
@@ -71,4 +87,4 @@ bench-frameworks: $(BIN)/.installed
 	$(BIN)/python -m bench.frameworks --duration $(BENCH_DURATION) $(BENCH_ARGS)
 
 clean:
-	rm -rf build store .pytest_cache .mypy_cache .ruff_cache
+	rm -rf build store .pytest_cache .mypy_cache .ruff_cache $(VENDOR) editor/node_modules

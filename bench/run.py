@@ -30,7 +30,7 @@ from typing import Any
 import httpx
 import pyoxigraph as ox
 
-from bench import build_phase, report, wrk
+from bench import build_phase, report, text_search, wrk
 from bench.loadgen import Call, closed_loop, first_errors, summarise
 from bench.mix import MixQuery, linked_data_calls, load_mix, query_calls
 from bench.procs import tree_cpu
@@ -133,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
                                                   concurrencies, linked=label == "full")
         results["serving"][label]["triples"] = triples
     results["ratios"] = ratios(results["serving"], concurrencies)
+    results["text_search"] = {  # issue 15: the index at load, and searches through nsxkg
+        "indexing": text_search.indexing(args.work / "full" / "load.log"),
+        "serving": results["serving"]["full"].get("nsxkg", {}).pop("text_search", {})}
     results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -141,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / f"{stamp}.json").write_text(text, encoding="utf-8")
     (args.out / "latest.json").write_text(text, encoding="utf-8")
     print(report.table(results))
+    print(text_search.line(results["text_search"]))
     print(f"\nwritten {args.out / (stamp + '.json')} (and latest.json)")
     return 0
 
@@ -186,6 +190,7 @@ def serve_dataset(args: argparse.Namespace, bin_dir: Path, work: Path, systems: 
                       f"p99 {entry[f'c{c}']['all']['p99']:.1f} ms, "
                       f"errors {entry[f'c{c}']['all']['errors']}", flush=True)
             if linked and name == "nsxkg":
+                entry["text_search"] = text_search.measure(running.base_url, args.duration)
                 with_skill = _exists(running, "element/2.B.1.a")
                 cpu = tree_cpu(running.server.proc.pid)
                 ld_calls = linked_data_calls(running.base_url, with_skill=with_skill)

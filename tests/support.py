@@ -12,6 +12,7 @@ import pyoxigraph as ox
 from nsxkg.build import Manifest
 from nsxkg.config import PROJECT_ROOT, Settings
 from nsxkg.store import BUILD_INFO, CURRENT, LoadedBuild
+from nsxkg.textindex import TEXT_FILE, TextIndex, from_store
 
 DATA = Path(__file__).parent / "data"
 FRAMEWORKS = PROJECT_ROOT / "data" / "frameworks"
@@ -67,6 +68,10 @@ class Loaded:
     store: ox.Store
     build: LoadedBuild
 
+    def text(self) -> TextIndex:
+        """The text index `nsxkg load` kept beside the build."""
+        return TextIndex.open(self.build.path / TEXT_FILE)
+
     def select(self, query: str) -> list[dict[str, object]]:
         result = self.store.query(PREFIXES + query, use_default_graph_as_union=True)
         assert isinstance(result, ox.QuerySolutions)
@@ -113,3 +118,11 @@ class FullBuild:
     settings: Settings
     manifest: Manifest
     store: ox.Store
+    _text: TextIndex | None = None
+
+    def text(self) -> TextIndex:
+        """The text index of the build, made in memory on first use (as `nsxkg load` would
+        write it)."""
+        if self._text is None:
+            self._text = TextIndex.of_corpus(from_store(self.store))
+        return self._text

@@ -47,6 +47,12 @@ def test_bench_runs_all_three_systems(loaded: Loaded, tmp_path: Path) -> None:
     assert [p.name for p in out.glob("*.json") if p.name != "latest.json"]
     names = [q["name"] for q in latest["mix"]]
     assert "occupation-by-code" in names and len(names) >= 5
+    searched = latest["text_search"]["serving"]
+    for c in ("c1", "c4"):
+        assert {"search", "join", "page"} <= set(searched[c])
+        assert searched[c]["all"]["errors"] == 0, searched[c]["all"]
+        assert set(searched[c]["all"]["by_status"]) == {"200"}, searched[c]["all"]
+    assert "text search:" in run.stdout
     serving = latest["serving"]["full"]
     assert serving["triples"] == sum(g.triples for g in loaded.manifest.graphs)
     for system in SYSTEMS:

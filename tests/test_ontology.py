@@ -28,7 +28,7 @@ CC_BY = URIRef("https://creativecommons.org/licenses/by/4.0/")
 XSD_STRING = URIRef("http://www.w3.org/2001/XMLSchema#string")
 
 TERM_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty,
-              RDF.Property)
+              RDF.Property, OWL.NamedIndividual)
 PROPERTY_TYPES = (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
 
 
@@ -116,8 +116,13 @@ def test_term_is_labelled_defined_and_typed(name: str) -> None:
     kinds = declared().get(name, set())
     is_class = OWL.Class in kinds
     is_property = bool(kinds & set(PROPERTY_TYPES))
-    assert is_class != is_property, f"nsx:{name} must be either a class or a property"
-    if is_class:
+    # The one individual: the text-search service (ontology section 11).
+    is_individual = OWL.NamedIndividual in kinds
+    assert is_class + is_property + is_individual == 1, \
+        f"nsx:{name} must be exactly one of a class, a property or an individual"
+    if is_individual:
+        assert name == "textSearch", f"nsx:{name}: the only individual is nsx:textSearch"
+    elif is_class:
         assert name[0].isupper(), f"class nsx:{name} should be UpperCamelCase"
     else:
         assert name[0].islower(), f"property nsx:{name} should be lowerCamelCase"

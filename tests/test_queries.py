@@ -42,7 +42,7 @@ def test_example_gives_expected_result(query, request: pytest.FixtureRequest) ->
         pytest.skip("needs a second endpoint: run with it by tests/web/test_federation.py")
     data: Loaded | FullBuild = request.getfixturevalue(
         {"framework": "loaded", "releases": "loaded_releases"}.get(query.data, "full_build"))
-    result = run(data.store, query.bound_text())
+    result = run(data.store, query.bound_text(), text=data.text)
     expected = query.expected
     if isinstance(result, ox.QueryTriples):
         triples = sorted(result, key=str)
@@ -58,7 +58,7 @@ def test_example_gives_expected_result(query, request: pytest.FixtureRequest) ->
     target = expected or query.path.with_suffix(".srj")
     if REGENERATE:
         target.write_bytes(result.serialize(format=ox.QueryResultsFormat.JSON) or b"")
-        result = run(data.store, query.bound_text())
+        result = run(data.store, query.bound_text(), text=data.text)
         assert isinstance(result, ox.QuerySolutions)
     assert target.exists(), f"{query.path}: no expected result; run with NSXKG_REGENERATE=1"
     parsed = ox.parse_query_results(path=target, format=ox.QueryResultsFormat.JSON)

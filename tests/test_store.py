@@ -1,23 +1,35 @@
-"""What `nsxkg load` computes once per build so that servers do not: the search index and
-the VoID partitions, equal to computing them from the store."""
+"""What `nsxkg load` computes once per build so that servers do not: the text index and the
+VoID partitions, equal to computing them from the store."""
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
-from nsxkg import labels, partitions
-from nsxkg.web.search import LabelIndex
+from nsxkg import partitions
+from nsxkg.textindex import TEXT_FILE, Search, TextIndex, from_store
 
 
-def test_load_keeps_the_search_index_beside_the_build(loaded: Any) -> None:
-    path = loaded.build.path / labels.LABELS_FILE
+def test_load_keeps_the_text_index_beside_the_build(loaded: Any) -> None:
+    path = loaded.build.path / TEXT_FILE
     assert path.is_file()
-    kept, counted = LabelIndex.open(path), LabelIndex.from_store(loaded.store)
+    kept, counted = TextIndex.open(path), TextIndex.of_corpus(from_store(loaded.store))
     assert len(kept) == len(counted) > 0
     for query in ("sales man", "negotiation", "man", "s", "11-2022"):
-        assert kept.search(query, limit=50) == counted.search(query, limit=50)
-    assert LabelIndex.for_build(loaded.store, loaded.build.path).search("sales managers")[0] \
+        assert kept.names(query, limit=50) == counted.names(query, limit=50)
+        assert kept.search(Search(query), most=10_000) == counted.search(Search(query),
+                                                                          most=10_000)
+    assert TextIndex.for_build(loaded.store, loaded.build.path).names("sales managers")[0] \
         .iri.endswith("/occupation/11-2022.00")
+
+
+def test_the_index_covers_every_framework_statement(loaded: Any) -> None:
+    statements = loaded.value("""SELECT (COUNT(*) AS ?n) WHERE {
+      VALUES ?c { nsx:MasteryStatement nsx:AIUseStatement nsx:DurableSkillStatement }
+      ?s a ?c . { ?s dcterms:title ?o } UNION { ?s nsx:statementText ?o } }""")
+    db = sqlite3.connect(loaded.build.path / TEXT_FILE)
+    (indexed,) = db.execute("SELECT count(*) FROM doc WHERE kind = 'statement'").fetchone()
+    assert indexed == int(statements.value) > 100
 
 
 def test_load_keeps_the_void_partitions_beside_the_build(loaded: Any) -> None:
@@ -29,5 +41,5 @@ def test_load_keeps_the_void_partitions_beside_the_build(loaded: Any) -> None:
 def test_a_build_loaded_without_them_still_serves(loaded: Any, tmp_path: Any) -> None:
     # An older build directory (no files kept): both are computed from the store instead.
     assert partitions.for_build(loaded.store, tmp_path) == partitions.count(loaded.store)
-    assert len(LabelIndex.for_build(loaded.store, tmp_path)) == len(
-        LabelIndex.open(loaded.build.path / labels.LABELS_FILE))
+    assert len(TextIndex.for_build(loaded.store, tmp_path)) == len(
+        TextIndex.open(loaded.build.path / TEXT_FILE))

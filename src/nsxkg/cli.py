@@ -140,6 +140,9 @@ def load(build_dir: Path | None, store_dir: Path | None, force: bool) -> None:
     cfg = settings(build_dir=build_dir, store_dir=store_dir)
     loaded = run_load(cfg.build_dir, cfg.store_dir, require_valid=not force)
     click.echo(f"loaded {loaded.quads:,} quads into {loaded.path} (now {cfg.store_dir}/current)")
+    if loaded.indexing_seconds is not None:
+        click.echo(f"text index: {loaded.manifest.get('text_literals', 0):,} literals in "
+                   f"{loaded.indexing_seconds:.1f} s")
 
 
 @main.command()
@@ -269,10 +272,12 @@ def query(source: Any, store_dir: Path | None, fmt: str) -> None:
     from nsxkg.formats import by_name
     from nsxkg.query import kind_of, render_table, run, serialize
     from nsxkg.store import open_store
+    from nsxkg.textsearch import Expander
 
     cfg = settings(store_dir=store_dir)
-    store, _ = open_store(cfg.store_dir)
-    result = run(store, source.read())
+    store, loaded = open_store(cfg.store_dir)
+    result = run(store, source.read(), text=Expander(loaded.path).index,
+                 most=cfg.result_limit)
     if fmt == "table":
         click.echo(render_table(result), nl=False)
         return

@@ -47,6 +47,13 @@ class ClosedNamespace:
         return name in self._terms
 
 
+# Full-text search in SPARQL (textsearch.py): the service and its parameters and outputs
+# (ontology section 11).
+_TEXT_SEARCH_TERMS = """
+    textSearch searchQuery searchProperty searchClass searchLanguage searchLimit
+    matchedText matchedProperty relevance snippet
+"""
+
 # The nsxkg ontology. Every term here is declared, labelled and defined in ontology/nsxkg.ttl;
 # tests/test_ontology.py checks the two lists agree.
 NSX = ClosedNamespace("nsx", "https://w3id.org/nsxkg/def#", """
@@ -73,7 +80,7 @@ NSX = ClosedNamespace("nsx", "https://w3id.org/nsxkg/def#", """
     originalTask emergingCategory socLevel experience education jobTraining jobZoneExamples
     svpRange iscoGroup escoStatus regulatedProfessionNote
     codeCarryMethod onetSoc2010Code inheritedFrom
-""")
+""" + _TEXT_SEARCH_TERMS)
 
 SKOS = ClosedNamespace("skos", "http://www.w3.org/2004/02/skos/core#", """
     Concept ConceptScheme Collection OrderedCollection

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import pyoxigraph as ox
 
 from nsxkg.errors import QueryError
 from nsxkg.formats import Format
 from nsxkg.namespaces import PREFIXES
+from nsxkg.textindex import TextIndex, TooManyMatches
 
 Result = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 
@@ -17,8 +18,20 @@ Result = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 def run(store: ox.Store, query: str, *,
         substitutions: Mapping[ox.Variable, ox.NamedNode | ox.Literal] | None = None,
         default_graph: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None = None,
-        named_graphs: list[ox.NamedNode | ox.BlankNode] | None = None) -> Result:
-    """Evaluate a query. The default graph is the union of all graphs unless one is given."""
+        named_graphs: list[ox.NamedNode | ox.BlankNode] | None = None,
+        text: Callable[[], TextIndex | None] | None = None, most: int = 100_000) -> Result:
+    """Evaluate a query. The default graph is the union of all graphs unless one is given.
+
+    ``text`` gives the build's text index, for ``nsx:textSearch`` (textsearch.py).
+    """
+    from nsxkg.textsearch import TextSearchError, expand
+
+    try:
+        query = expand(query, text or (lambda: None), most=most)
+    except TextSearchError as err:
+        raise QueryError(str(err)) from err
+    except TooManyMatches as err:
+        raise QueryError(f"{err}; add nsx:searchLimit or narrow the search") from err
     try:
         return store.query(
             query,

@@ -6,8 +6,8 @@ Layout of the store directory::
       current -> builds/<digest>   (symlink, replaced atomically)
       builds/<digest>/             (one RocksDB store per loaded build)
       builds/<digest>/BUILD.json   (the manifest it was loaded from; written last)
-      builds/<digest>/labels.sqlite, partitions.json
-                                   (search index and VoID counts: made once here, not by
+      builds/<digest>/text.sqlite, partitions.json
+                                   (text index and VoID counts: made once here, not by
                                     each server at start-up or on first request)
       builds/.loading-*/           (a load in progress, renamed to <digest> when complete)
       builds/.lock                 (held by the one load running; freed by the OS if it dies)
@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +32,7 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from nsxkg import labels, partitions
+from nsxkg import partitions, textindex
 from nsxkg.conformance import require_conforming
 from nsxkg.errors import StoreError
 from nsxkg.locking import exclusive
@@ -51,6 +52,7 @@ class LoadedBuild:
     digest: str
     quads: int
     manifest: dict[str, object]
+    indexing_seconds: float | None = None  # building the text index, when this load did
 
 
 def load(build_dir: Path, store_dir: Path, *, require_valid: bool = True) -> LoadedBuild:
@@ -86,7 +88,10 @@ def _load_locked(build_dir: Path, store_dir: Path, builds: Path,
         store.optimize()
         quads = len(store)
         # Per-build figures the server would otherwise compute on start or first request.
-        labels.write(labels.from_store(store), staging)
+        started = time.perf_counter()
+        corpus = textindex.from_store(store)
+        textindex.write(corpus, staging)
+        indexing = time.perf_counter() - started
         partitions.write(partitions.count(store), staging)
         store.flush()
         del store
@@ -94,6 +99,7 @@ def _load_locked(build_dir: Path, store_dir: Path, builds: Path,
 
         info = json.loads((build_dir / MANIFEST).read_text(encoding="utf-8"))
         info["quads"] = quads
+        info["text_literals"] = len(corpus.docs)
         shutil.rmtree(final, ignore_errors=True)  # a half-loaded leftover without BUILD.json
         # BUILD.json last: its presence is what marks a loaded build as complete.
         (staging / BUILD_INFO).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
@@ -103,7 +109,7 @@ def _load_locked(build_dir: Path, store_dir: Path, builds: Path,
         raise
     _point_current(store_dir, final)
     _prune(builds, keep={final, previous})
-    return LoadedBuild(final, manifest.digest, quads, _read_info(final))
+    return LoadedBuild(final, manifest.digest, quads, _read_info(final), indexing)
 
 
 def _exclusive(builds: Path) -> AbstractContextManager[None]:

@@ -45,6 +45,10 @@ def test_pages_work_offline(base_url: str) -> None:
         for ref in parse(httpx.get(base_url + path).text).scripts:
             assert ref.startswith("/"), ref
             assert httpx.get(base_url + ref).status_code == 200
+    # The query editor (YASGUI, installed by `make editor`) comes from here too.
+    editor = parse(httpx.get(base_url + "/query").text).scripts
+    assert {"/static/vendor/yasgui.min.js", "/static/vendor/yasgui.min.css",
+            "/static/editor.js"} <= set(editor)
 
 
 @pytest.mark.parametrize(("q", "first"), [

@@ -17,7 +17,7 @@ from fastapi.templating import Jinja2Templates
 
 from nsxkg.config import Settings
 from nsxkg.store import BUILD_INFO, LoadedBuild
-from nsxkg.web.search import LabelIndex
+from nsxkg.textindex import TextIndex
 from nsxkg.web.workers import WorkerPool
 
 HERE = Path(__file__).parent
@@ -31,8 +31,9 @@ class AppState:
 
     ``store`` is the in-process read-only handle used by the server's own lookups
     (dereferencing, pages, search): their queries are fixed and bounded. Users' SPARQL goes
-    to ``pool``, whose workers can be killed. The label index is built in the background
-    (``labels``), so the server answers before it is ready; a search waits for it.
+    to ``pool``, whose workers can be killed. The text index (``text``) is opened in the
+    background (or, for a build loaded without one, made from the store), so the server
+    answers before it is ready; a search waits for it.
     """
 
     settings: Settings
@@ -40,12 +41,12 @@ class AppState:
     build: LoadedBuild
     pool: WorkerPool
     templates: Jinja2Templates
-    labels: Future[LabelIndex]
+    text: Future[TextIndex]
     cache: dict[str, Any] = field(default_factory=dict)  # per-build results (VoID, stats)
 
     @property
-    def index(self) -> LabelIndex:
-        return self.labels.result()
+    def index(self) -> TextIndex:
+        return self.text.result()
 
     def memo(self, family: str, key: Hashable, make: Callable[[], T], limit: int = 512) -> T:
         """``make()``, remembered per key (least recently used dropped past ``limit``).

@@ -1,13 +1,13 @@
 """Opening the loaded build for serving, and swapping in a newer one while serving.
 
 Start-up does as little as possible before the server listens: the store is opened
-read-only (milliseconds), the label index is built in a background thread from the
-``labels.json`` that ``nsxkg load`` kept beside the build, and the query workers start
+read-only (milliseconds), the text index that ``nsxkg load`` kept beside the build is
+opened in a background thread, and the query workers start
 while the server already answers (a query waits for the first one).
 
 A reload (``SIGHUP``, ``POST /admin/reload`` from the loopback interface, or
 ``nsxkg reload``) re-reads ``store/current``; when it names another build, a complete new
-state (store handle, workers, label index) is made ready first and then swapped in by a
+state (store handle, workers, text index) is made ready first and then swapped in by a
 single assignment. Requests already running keep the state they started with; the old
 workers are closed once idle, or after twice the query timeout, whichever comes first.
 A reload writes nothing.
@@ -30,9 +30,9 @@ from fastapi.templating import Jinja2Templates
 from nsxkg.config import Settings
 from nsxkg.errors import StoreError
 from nsxkg.store import current_build, open_store
+from nsxkg.textindex import TextIndex
 from nsxkg.web.deps import AppState
 from nsxkg.web.lanes import LanedPool
-from nsxkg.web.search import LabelIndex
 from nsxkg.web.workers import WorkerPool
 
 T = TypeVar("T")
@@ -45,9 +45,8 @@ def open_state(settings: Settings, templates: Jinja2Templates) -> AppState:
     pool = LanedPool(build.path, settings.pool_size, settings.query_timeout,
                      express=settings.express_workers, budget=settings.express_budget,
                      cache_bytes=settings.result_cache_mb * 2**20)
-    labels = _in_background(lambda: LabelIndex.for_build(store, build.path),
-                            "nsxkg-label-index")
-    return AppState(settings, store, build, pool, templates, labels)
+    text = _in_background(lambda: TextIndex.for_build(store, build.path), "nsxkg-text-index")
+    return AppState(settings, store, build, pool, templates, text)
 
 
 def _in_background(make: Callable[[], T], name: str) -> Future[T]:
@@ -122,7 +121,7 @@ class Lifecycle:
                 if new.pool.live == 0:
                     raise StoreError(f"{new.build.path}: no query worker could open this "
                                      f"build; still serving {old.build.path}")
-                await asyncio.wrap_future(new.labels)
+                await asyncio.wrap_future(new.text)
             except BaseException:
                 new.pool.close()  # nothing of the new build stays running
                 raise

@@ -1,7 +1,7 @@
 """Server-rendered pages for people: home, search, resource pages and the query page.
 
-Templates autoescape everything; search terms go to the in-memory label index, never into
-SPARQL; IRIs from paths are bound as terms (see views.py).
+Templates autoescape everything; IRIs from paths are bound as terms (see views.py). Search
+is in search.py.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from typing import Any
 from urllib.parse import unquote, urlencode
 
 import pyoxigraph as ox
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
 
-from nsxkg.namespaces import NSX, RDF, SKOS
+from nsxkg.namespaces import NSX, PREFIXES, RDF, SKOS
 from nsxkg.web import frameworks, views
-from nsxkg.web.deps import AppState, State
+from nsxkg.web.deps import HERE, AppState, State
 from nsxkg.web.describe import LABELS
 from nsxkg.web.http import get_and_head, page
 from nsxkg.web.limits import Refusal, screen
@@ -25,6 +25,9 @@ from nsxkg.web.links import env, local_href, short
 from nsxkg.web.workers import Job, QueryFailed
 
 router = APIRouter(include_in_schema=False)
+# The query editor (YASGUI), installed from npm by `make editor`; without it the page keeps
+# its plain form.
+EDITOR_ASSETS = HERE / "static" / "vendor" / "yasgui.min.js"
 
 RDF_LINKS = (("Turtle", "ttl"), ("N-Triples", "nt"), ("JSON-LD", "jsonld"), ("RDF/XML", "rdf"))
 BUILTIN_EXAMPLES: tuple[tuple[str, str], ...] = (
@@ -65,19 +68,6 @@ def home(request: Request, state: State) -> Response:
     return page(request, "home.html", {"stats": stats, "rdf_links": rdf_links, **env(state)})
 
 
-@get_and_head(router, "/search")
-def search(request: Request, state: State, q: str = "") -> Response:
-    hits = state.index.search(q, limit=50)
-    return page(request, "search.html", {"q": q, "hits": hits, **env(state)})
-
-
-@get_and_head(router, "/api/search")
-def search_api(state: State, q: str = "", limit: int = Query(8, ge=1, le=50)) -> Response:
-    hits = state.index.search(q, limit=limit)
-    return JSONResponse([{"label": h.label, "name": h.name, "kind": h.kind, "iri": h.iri,
-                          "href": local_href(h.iri, state)} for h in hits])
-
-
 def examples(state: AppState) -> list[tuple[str, str]]:
     """Example queries: the project's queries/examples/*.rq, else a built-in few."""
     found: list[tuple[str, str]] = []
@@ -110,13 +100,15 @@ def query_page(request: Request, state: AppState, query: str = "",
             if kind_ok:
                 downloads.append((label, "/sparql?" + urlencode({"query": query,
                                                                   "format": name})))
-    return page(request, "query.html", {"query": shown, "examples": examples(state),
-                                        "table": table, "graph_text": graph_text,
-                                        "problem": problem, "downloads": downloads,
-                                        "limit": state.settings.result_limit,
-                                        "base": state.settings.base_iri + "id/",
-                                        "timeout": state.settings.query_timeout},
-                status=status)
+    base = state.settings.base_iri + "id/"
+    return page(request, "query.html", {
+        "query": shown, "examples": examples(state), "table": table, "graph_text": graph_text,
+        "problem": problem, "downloads": downloads, "limit": state.settings.result_limit,
+        "base": base, "timeout": state.settings.query_timeout,
+        "share_query": urlencode({"query": query}) if query else "",
+        "editor_assets": EDITOR_ASSETS.is_file(),
+        "editor_config": {"base": base, "prefixes": {**PREFIXES, "id": base}}},
+        status=status)
 
 
 @get_and_head(router, "/query")

@@ -5,8 +5,8 @@ answer computed once is right until the reload. Popular queries — a web page's
 dashboard polling, the example queries — are then answered without a worker, in the time it
 takes to copy bytes. Bounded by the bytes held (least recently used dropped first); large
 answers are not kept. Queries whose answer may differ between two evaluations are never
-kept: SERVICE (another endpoint's data) and the functions that read the clock or draw
-random values.
+kept: SERVICE to another endpoint (its data may change) and the functions that read the clock
+or draw random values. ``nsx:textSearch`` reads the build's own text index: it is kept.
 """
 
 from __future__ import annotations
@@ -14,10 +14,12 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 
+from nsxkg.web.sparqltext import analyse, calls_out
 from nsxkg.web.workers import Answer, Job
 
-# Not the same answer twice: a remote endpoint's data, the clock, random numbers, fresh IRIs.
-_VOLATILE = re.compile(r"\b(?:SERVICE|NOW|RAND|UUID|STRUUID|BNODE)\b", re.IGNORECASE)
+# Not the same answer twice: the clock, random numbers, fresh IRIs (and remote endpoints).
+_VOLATILE = re.compile(r"\b(?:NOW|RAND|UUID|STRUUID|BNODE)\b", re.IGNORECASE)
+_SERVICE = re.compile(r"\bSERVICE\b", re.IGNORECASE)
 LARGEST_SHARE = 16  # an answer over 1/16 of the cache is not kept
 
 
@@ -31,7 +33,9 @@ class ResultCache:
 
     @staticmethod
     def cacheable(job: Job) -> bool:
-        return _VOLATILE.search(job.query) is None
+        if _VOLATILE.search(job.query) is not None:
+            return False
+        return _SERVICE.search(job.query) is None or not calls_out(analyse(job.query))
 
     def get(self, job: Job) -> Answer | None:
         if not self.max_bytes:

@@ -1,89 +1,157 @@
-"""Label search over occupations, skills and titles, for the search box and its autocomplete.
+"""Search for people: the ``/search`` page, the search box's autocomplete and the query
+editor's term completion, all answered from the build's text index (``nsxkg.textindex``),
+the same one SPARQL's ``nsx:textSearch`` reads.
 
-Search never builds SPARQL from what a user typed: it matches normalised words in the label
-index that ``nsxkg load`` wrote beside the build (``nsxkg.labels``), with the typed words
-passed as bound SQL parameters. Every word typed must be the start of some word of a label,
-so "sales man" finds "Sales Managers".
+Nothing typed here becomes SPARQL or FTS syntax: names are matched word by word as bound
+parameters, and full-text searches go through the search language's parser
+(``nsxkg.textquery``), which writes every word as a quoted FTS5 string.
 """
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-from pathlib import Path
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
 
-from nsxkg import labels
-from nsxkg.labels import Hit, words
+from nsxkg import partitions
+from nsxkg.namespaces import ESCO, NSX
+from nsxkg.textindex import Search, TooManyMatches
+from nsxkg.textquery import SearchSyntaxError, positive_terms, snippet_parts
+from nsxkg.web.deps import AppState, State
+from nsxkg.web.http import get_and_head, page
+from nsxkg.web.links import env, local_href, short
 
-# The best label per resource: exact phrase, then phrase prefix, then any order; then by
-# kind, fewer words, alphabetically. {matches} is one range condition per typed word.
-_SEARCH = """
-WITH hit AS (
-    SELECT *, CASE WHEN folded = :phrase THEN 0
-                   WHEN substr(folded, 1, :length) = :phrase THEN 1 ELSE 2 END AS exact
-    FROM entry WHERE {matches}),
-ranked AS (
-    SELECT *, row_number() OVER (PARTITION BY iri
-                                 ORDER BY exact, kind_rank, nwords, folded, iri, id) AS best
-    FROM hit)
-SELECT label, iri, kind, name FROM ranked WHERE best = 1
-ORDER BY exact, kind_rank, nwords, folded, iri, id LIMIT :limit
-"""
-_MATCH = "id IN (SELECT entry FROM word WHERE word >= :w{i} AND word < :w{i}_end)"
-_AFTER_ALL = "\U0010ffff"  # sorts after any character a word can continue with
+router = APIRouter(include_in_schema=False)
+api = APIRouter(tags=["search"])
 
-
-class LabelIndex:
-    def __init__(self, entries: list[Hit]):
-        """An index held in memory (tests, and builds loaded without ``labels.sqlite``)."""
-        db = sqlite3.connect(":memory:", check_same_thread=False)
-        labels.fill(db, entries)
-        self._open(db)
-
-    def _open(self, db: sqlite3.Connection) -> None:
-        self._db = db
-        # Requests run in a thread pool; one connection, one statement at a time.
-        self._lock = threading.Lock()
-
-    @classmethod
-    def open(cls, path: Path) -> LabelIndex:
-        """The index file of a loaded build, read-only; it never changes."""
-        index = cls.__new__(cls)
-        index._open(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1",
-                                    uri=True, check_same_thread=False))
-        return index
-
-    @classmethod
-    def from_store(cls, store: ox.Store) -> LabelIndex:
-        return cls(labels.from_store(store))
-
-    @classmethod
-    def for_build(cls, store: ox.Store, build_path: Path) -> LabelIndex:
-        """From the index ``nsxkg load`` kept beside the build; built when it kept none."""
-        path = build_path / labels.LABELS_FILE
-        return cls.open(path) if path.is_file() else cls.from_store(store)
-
-    def __len__(self) -> int:
-        with self._lock:
-            (count,) = self._db.execute("SELECT count(*) FROM entry").fetchone()
-        return int(count)
-
-    def search(self, query: str, limit: int = 10) -> list[Hit]:
-        wanted = words(query)
-        if not wanted:
-            return []
-        phrase = " ".join(wanted)
-        params: dict[str, object] = {"phrase": phrase, "length": len(phrase), "limit": limit}
-        prefixes = sorted(set(wanted), key=len, reverse=True)
-        for i, prefix in enumerate(prefixes):
-            params[f"w{i}"], params[f"w{i}_end"] = prefix, prefix + _AFTER_ALL
-        sql = _SEARCH.format(matches=" AND ".join(_MATCH.format(i=i)
-                                                  for i in range(len(prefixes))))
-        with self._lock:
-            rows = self._db.execute(sql, params).fetchall()
-        return [Hit(*row) for row in rows]
+PAGE_SIZE = 20
+MOST_PAGES = 50  # a page past this is refused: refine the search instead
+# What a person may narrow the search page to, and the classes that means.
+KINDS: dict[str, tuple[ox.NamedNode, ...]] = {
+    "occupation": (NSX.Occupation,), "title": (NSX.AlternateTitle, NSX.ReportedTitle),
+    "task": (NSX.Task, NSX.EmergingTask), "statement": (NSX.Statement,),
+    "skill": (NSX.ONetSkill, NSX.DurableSkillDomain), "knowledge": (NSX.Knowledge,),
+    "ability": (NSX.Ability,), "work style": (NSX.WorkStyle,),
+    "work activity": (NSX.WorkActivity,),
+    "technology": (NSX.TechnologyCategory, NSX.TechnologySkill),
+    "ESCO occupation": (ESCO.Occupation,), "SOC group": (NSX.SOCGroup,),
+    "programme": (NSX.EducationProgram,),
+}
+TERM_KINDS = ("class", "property", "resource")
 
 
-__all__ = ["Hit", "LabelIndex", "words"]
+@dataclass
+class Row:
+    iri: str
+    name: str
+    kind: str
+    property: str
+    parts: list[tuple[str, bool]]
+    score: float
+
+
+def sparql_for(q: str, kind: str | None) -> str:
+    """The search as a SPARQL query with ``nsx:textSearch``, to carry on in the editor."""
+    literal = str(ox.Literal(q))  # N-Triples escaping is valid SPARQL
+    classes = " , ".join(f"<{c.value}>" for c in KINDS.get(kind or "", ()))
+    restriction = f"\n       nsx:searchClass {classes} ;" if classes else ""
+    return (f"PREFIX nsx: <{NSX.iri}>\n"
+            f"SELECT ?resource ?text ?score ?snippet WHERE {{\n"
+            f"  SERVICE nsx:textSearch {{\n"
+            f"    ?resource nsx:searchQuery {literal} ;{restriction}\n"
+            f"       nsx:matchedText ?text ; nsx:relevance ?score ; nsx:snippet ?snippet .\n"
+            f"  }}\n"
+            f"}} ORDER BY DESC(?score) LIMIT 100\n")
+
+
+@get_and_head(router, "/search")
+def search_page(request: Request, state: State, q: str = "", kind: str = "",
+                page_number: int = Query(1, alias="page", ge=1)) -> Response:
+    index = state.index
+    names = index.names(q, limit=10) if q.strip() else []
+    rows: list[Row] = []
+    problem = None
+    more = False
+    status = 200
+    if q.strip():
+        if page_number > MOST_PAGES:
+            problem, status = (f"only the first {MOST_PAGES} pages are shown; narrow the "
+                               f"search"), 400
+        else:
+            wanted = PAGE_SIZE * page_number + 1
+            try:
+                classes = tuple(c.value for c in KINDS.get(kind, ()))
+                tree, matches = index.search(Search(q, classes=classes, limit=wanted),
+                                             most=wanted)
+            except SearchSyntaxError as err:
+                problem, status = f"The search cannot be read: {err}.", 400
+            except TooManyMatches:  # not raised with a limit; kept for completeness
+                problem, status = "Too many matches; narrow the search.", 400
+            else:
+                more = len(matches) > PAGE_SIZE * page_number
+                terms = positive_terms(tree)
+                for m in matches[PAGE_SIZE * (page_number - 1):PAGE_SIZE * page_number]:
+                    rows.append(Row(m.resource, index.name_of(m.resource) or m.text, m.kind,
+                                    short(m.property), snippet_parts(m.text, terms),
+                                    m.score))
+
+    def link(**changes: object) -> str:
+        values = {"q": q, "kind": kind, "page": page_number, **changes}
+        return "/search?" + urlencode({k: v for k, v in values.items() if v not in ("", 1)})
+
+    context: dict[str, Any] = {
+        "q": q, "kind": kind, "kinds": list(KINDS), "names": names, "rows": rows,
+        "problem": problem, "page_number": page_number, "more": more,
+        "previous": link(page=page_number - 1) if page_number > 1 else None,
+        "next": link(page=page_number + 1) if more else None,
+        "as_sparql": "/query#" + urlencode({"query": sparql_for(q, kind or None)})
+        if q.strip() else None,
+        **env(state)}
+    return page(request, "search.html", context, status=status)
+
+
+@get_and_head(api, "/api/search", summary="Autocomplete: resources whose names start with "
+              "the words typed")
+def search_api(state: State, q: str = "", limit: int = Query(8, ge=1, le=50)) -> Response:
+    hits = state.index.names(q, limit=limit)
+    return JSONResponse([{"label": h.label, "name": h.name, "kind": h.kind, "iri": h.iri,
+                          "href": local_href(h.iri, state)} for h in hits])
+
+
+@get_and_head(api, "/api/terms", summary="Term completion for the query editor")
+def terms_api(state: State, kind: str = Query("resource", pattern="^(class|property|resource)$"),
+              q: str = "", prefix: str = "",
+              limit: int = Query(20, ge=1, le=100)) -> Response:
+    """Classes, properties or resources for the query editor's completion.
+
+    ``prefix``: terms whose IRI starts with it (the local name case-insensitively), for a
+    prefixed name being typed; ``q``: terms whose names start with the words typed.
+    """
+    found: dict[str, dict[str, str]] = {}
+    if kind in ("class", "property") and prefix:
+        for iri in _used_terms(state)[kind]:
+            if iri.casefold().startswith(prefix.casefold()) and len(found) < limit:
+                found[iri] = {"iri": iri, "label": state.index.name_of(iri) or "",
+                              "kind": kind}
+    if q.strip():
+        kinds = (kind,) if kind != "resource" else ()
+        for hit in state.index.names(q, limit=limit, kinds=kinds):
+            if kind == "resource" and hit.kind in ("class", "property"):
+                continue
+            found.setdefault(hit.iri, {"iri": hit.iri, "label": hit.name, "kind": hit.kind})
+    return JSONResponse(list(found.values())[:limit])
+
+
+def _used_terms(state: AppState) -> dict[str, list[str]]:
+    """Every class and property of the build (its VoID partitions) and of the ontology."""
+    def make() -> dict[str, list[str]]:
+        classes, properties, _ = partitions.for_build(state.store, state.build.path)
+        return {"class": sorted({c for c, _ in classes} | state.index.named("class")),
+                "property": sorted({p for p, _ in properties}
+                                   | state.index.named("property"))}
+    result: dict[str, list[str]] = state.memo("used-terms", "all", make)
+    return result

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urljoin
 
+from nsxkg.namespaces import NSX
+
 Form = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
 FORMS: frozenset[str] = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
 UPDATE_KEYWORDS: frozenset[str] = frozenset(
@@ -45,6 +47,7 @@ _TOKEN = re.compile(r"""
 class Token:
     kind: str
     text: str
+    start: int = 0  # offset in the text (where the text search splices its VALUES block)
 
 
 @dataclass
@@ -69,7 +72,7 @@ def tokenize(text: str) -> list[Token] | None:
             return None
         kind = match.lastgroup or "other"
         if kind not in ("ws", "comment"):
-            tokens.append(Token(kind, match.group()))
+            tokens.append(Token(kind, match.group(), pos))
         pos = match.end()
     return tokens
 
@@ -97,22 +100,7 @@ def _analyse(text: str) -> Analysis:
     if tokens is None:
         result.unchecked_service = "service" in text.casefold()
         return result
-    base = ""
-    prefixes: dict[str, str] = {}
-    index = 0
-    # The prologue: BASE <iri> and PREFIX p: <iri>, in any order.
-    while index < len(tokens):
-        word = tokens[index].text.upper() if tokens[index].kind == "name" else ""
-        if word == "BASE" and index + 1 < len(tokens) and tokens[index + 1].kind == "iri":
-            base = urljoin(base, tokens[index + 1].text[1:-1])
-            index += 2
-        elif (word == "PREFIX" and index + 2 < len(tokens) and tokens[index + 1].kind == "pname"
-              and tokens[index + 2].kind == "iri"):
-            name = tokens[index + 1].text.rstrip(":")
-            prefixes[name] = urljoin(base, tokens[index + 2].text[1:-1])
-            index += 3
-        else:
-            break
+    base, prefixes, index = prologue(tokens)
     if index < len(tokens) and tokens[index].kind == "name":
         word = tokens[index].text.upper()
         if word in FORMS:
@@ -128,20 +116,61 @@ def _analyse(text: str) -> Analysis:
         if j >= len(tokens):
             continue
         target = tokens[j]
-        if target.kind == "iri":
-            result.services.append(urljoin(base, target.text[1:-1]))
-        elif target.kind == "pname":
-            prefix, _, local = target.text.partition(":")
-            result.services.append(prefixes.get(prefix, target.text) + local
-                                   if prefix in prefixes else target.text)
-        elif target.kind == "var":
+        if target.kind == "var":
             result.variable_service = True
+            continue
+        iri = resolve(target, base, prefixes)
+        if iri is not None:
+            result.services.append(iri)
     return result
+
+
+def prologue(tokens: list[Token]) -> tuple[str, dict[str, str], int]:
+    """BASE and PREFIX declarations (in any order): the base, the prefixes and the index of
+    the first token after them."""
+    base = ""
+    prefixes: dict[str, str] = {}
+    index = 0
+    while index < len(tokens):
+        word = tokens[index].text.upper() if tokens[index].kind == "name" else ""
+        if word == "BASE" and index + 1 < len(tokens) and tokens[index + 1].kind == "iri":
+            base = urljoin(base, tokens[index + 1].text[1:-1])
+            index += 2
+        elif (word == "PREFIX" and index + 2 < len(tokens) and tokens[index + 1].kind == "pname"
+              and tokens[index + 2].kind == "iri"):
+            name = tokens[index + 1].text.rstrip(":")
+            prefixes[name] = urljoin(base, tokens[index + 2].text[1:-1])
+            index += 3
+        else:
+            break
+    return base, prefixes, index
+
+
+def resolve(token: Token, base: str, prefixes: dict[str, str]) -> str | None:
+    """The IRI an IRI or prefixed-name token stands for (a prefixed name with an undeclared
+    prefix stays as written); None for any other token."""
+    if token.kind == "iri":
+        return urljoin(base, token.text[1:-1])
+    if token.kind == "pname":
+        prefix, _, local = token.text.partition(":")
+        return prefixes[prefix] + local if prefix in prefixes else token.text
+    return None
+
+
+# Services this server evaluates itself, against the loaded build (never another endpoint).
+LOCAL_SERVICES: frozenset[str] = frozenset({NSX.textSearch.value})
+
+
+def calls_out(analysis: Analysis) -> bool:
+    """Whether the query calls another endpoint (its answer then depends on that endpoint)."""
+    return bool(analysis.variable_service or analysis.unchecked_service
+                or any(iri not in LOCAL_SERVICES for iri in analysis.services))
 
 
 def disallowed_services(analysis: Analysis, allowed: list[str]) -> list[str]:
     """The SERVICE endpoints not on the allow-list (a variable endpoint is never allowed)."""
-    refused = [iri for iri in analysis.services if iri not in allowed]
+    refused = [iri for iri in analysis.services
+               if iri not in allowed and iri not in LOCAL_SERVICES]
     if analysis.variable_service:
         refused.append("?variable")
     if analysis.unchecked_service:

@@ -23,9 +23,12 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, TYPE_CHECKING, cast
 
 import pyoxigraph as ox
+
+if TYPE_CHECKING:
+    from nsxkg.textsearch import Expander
 
 # "forkserver": workers are forked from a fresh single-threaded interpreter that never held
 # the server's locks, threads or RocksDB handles (as with "spawn"), but that interpreter
@@ -79,6 +82,9 @@ def _worker_main(conn: Connection, store_path: str, niceness: int) -> None:
     if niceness:
         os.nice(niceness)  # raising it needs no privilege
     store = ox.Store.read_only(store_path)
+    from nsxkg.textsearch import Expander
+
+    text = Expander(Path(store_path))  # the build's text index, opened on first use
     conn.send(("ready", None))
     while True:
         try:
@@ -86,7 +92,7 @@ def _worker_main(conn: Connection, store_path: str, niceness: int) -> None:
         except EOFError:
             return
         try:
-            answer = execute(store, job)
+            answer = execute(store, job, text)
             if len(answer.body) <= _INLINE_BYTES:
                 conn.send(("ok", answer))
             else:  # the body follows as raw bytes, read by the server in a thread
@@ -98,18 +104,19 @@ def _worker_main(conn: Connection, store_path: str, niceness: int) -> None:
             conn.send(("error", (500, f"internal error: {type(err).__name__}: {err}")))
 
 
-def execute(store: ox.Store, job: Job) -> Answer:
+def execute(store: ox.Store, job: Job, text: Expander | None = None) -> Answer:
     """Run one job against a store (in a worker; also usable directly in tests)."""
     from nsxkg.formats import BY_NAME
     from nsxkg.namespaces import PREFIXES
 
+    query = job.query if text is None else _text_search(text, job)
     # SPARQL 1.1 Protocol §2.1.4: once default-graph-uri or named-graph-uri is given, the
     # dataset is exactly what they name (either part may be empty). Without them the default
     # graph is the union of all graphs and every named graph is available to GRAPH.
     explicit = bool(job.default_graphs or job.named_graphs)
     try:
         result = store.query(
-            job.query,
+            query,
             use_default_graph_as_union=not explicit,
             default_graph=[ox.NamedNode(g) for g in job.default_graphs] if explicit else None,
             named_graphs=[ox.NamedNode(g) for g in job.named_graphs] if explicit else None,
@@ -147,6 +154,22 @@ def execute(store: ox.Store, job: Job) -> Answer:
         return Answer(solutions[0], name, solutions[1])
     except (ValueError, OSError) as err:  # raised lazily while iterating
         raise QueryFailed(400, f"SPARQL evaluation error: {err}") from err
+
+
+def _text_search(text: Expander, job: Job) -> str:
+    """The hook of full-text search (``nsx:textSearch``, textsearch.py): the query with its
+    text-search groups replaced by their matches, before the engine sees it."""
+    from nsxkg.textindex import TooManyMatches
+    from nsxkg.textsearch import TextSearchError
+
+    try:
+        return text.expand(job.query, most=job.limit)
+    except TextSearchError as err:
+        raise QueryFailed(400, str(err)) from err
+    except TooManyMatches as err:
+        raise QueryFailed(422, f"{err}, more than this endpoint's result limit; add "
+                               f"nsx:searchLimit (the best N by relevance) or narrow the "
+                               f"search") from err
 
 
 class _TooMany(Exception):

@@ -1,4 +1,5 @@
-// nsxkg pages: label autocomplete and the SPARQL query editor. Plain JavaScript, no libraries.
+// nsxkg pages: label autocomplete, and the plain query form used when the full editor
+// (editor.js, YASGUI) is not installed. Plain JavaScript, no libraries.
 "use strict";
 
 function el(tag, attrs, text) {
@@ -150,5 +151,5 @@ function queryEditor(form) {
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("input[data-autocomplete]").forEach(autocomplete);
   const form = document.getElementById("query-form");
-  if (form) queryEditor(form);
+  if (form && !window.Yasgui) queryEditor(form);
 });
