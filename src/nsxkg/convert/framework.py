@@ -385,6 +385,7 @@ def series_triples(code: str, releases: list[ReleaseSummary], iris: Iris) -> lis
     latest = ordered[-1]
     out: list[Triple] = [
         (framework, RDF.type, NSX.Framework),
+        (framework, DCTERMS.identifier, string(code)),
         (framework, NSX.occupation, occupation),
         (framework, DCTERMS.title, en(f"NSX skills framework: {latest.title}")),
         (framework, DCAT.hasCurrentVersion, iris.framework(code, latest.version)),
