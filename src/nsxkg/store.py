@@ -6,9 +6,9 @@ Layout of the store directory::
       current -> builds/<digest>   (symlink, replaced atomically)
       builds/<digest>/             (one RocksDB store per loaded build)
       builds/<digest>/BUILD.json   (the manifest it was loaded from; written last)
-      builds/<digest>/text.sqlite, partitions.json
-                                   (text index and VoID counts: made once here, not by
-                                    each server at start-up or on first request)
+      builds/<digest>/text.sqlite, partitions.json, frameworks.sqlite
+                                   (text index, VoID counts and framework pages' data: made
+                                    once here, not by each server at start-up or on request)
       builds/.loading-*/           (a load in progress, renamed to <digest> when complete)
       builds/.lock                 (held by the one load running; freed by the OS if it dies)
 
@@ -20,19 +20,21 @@ knows no other load is writing it.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from nsxkg import partitions, textindex
+from nsxkg import framework_index, partitions, textindex
 from nsxkg.conformance import require_conforming
 from nsxkg.errors import StoreError
 from nsxkg.locking import exclusive
@@ -82,10 +84,20 @@ def _load_locked(build_dir: Path, store_dir: Path, builds: Path,
         return LoadedBuild(final, manifest.digest, int(str(info.get("quads", 0))), info)
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=builds))
     try:
-        store = ox.Store(str(staging))
-        for path in manifest.graph_files(build_dir):
-            store.bulk_load(path=path, format=ox.RdfFormat.N_QUADS)
-        store.optimize()
+        # The framework pages' data comes from the build's files, not the store: another
+        # process assembles it while this one loads.
+        with ProcessPoolExecutor(max_workers=1) as pool:
+            pages = pool.submit(framework_index.write, build_dir,
+                                [asdict(g) for g in manifest.graphs], manifest.base_iri,
+                                staging)
+            store = ox.Store(str(staging))
+            # One bulk load over every graph file: a call per file costs a RocksDB ingestion
+            # each, which three thousand framework graphs would pay three thousand times.
+            stream = io.BufferedReader(ChainedFiles(manifest.graph_files(build_dir)),
+                                       buffer_size=1 << 20)
+            store.bulk_load(input=stream, format=ox.RdfFormat.N_QUADS)
+            store.optimize()
+            framework_releases = pages.result()
         quads = len(store)
         # Per-build figures the server would otherwise compute on start or first request.
         started = time.perf_counter()
@@ -100,6 +112,7 @@ def _load_locked(build_dir: Path, store_dir: Path, builds: Path,
         info = json.loads((build_dir / MANIFEST).read_text(encoding="utf-8"))
         info["quads"] = quads
         info["text_literals"] = len(corpus.docs)
+        info["framework_releases"] = framework_releases
         shutil.rmtree(final, ignore_errors=True)  # a half-loaded leftover without BUILD.json
         # BUILD.json last: its presence is what marks a loaded build as complete.
         (staging / BUILD_INFO).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
@@ -110,6 +123,34 @@ def _load_locked(build_dir: Path, store_dir: Path, builds: Path,
     _point_current(store_dir, final)
     _prune(builds, keep={final, previous})
     return LoadedBuild(final, manifest.digest, quads, _read_info(final), indexing)
+
+
+class ChainedFiles(io.RawIOBase):
+    """Several files read as one stream."""
+
+    def __init__(self, paths: list[Path]):
+        self._paths = list(paths)
+        self._current: io.BufferedReader | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while True:
+            if self._current is None:
+                if not self._paths:
+                    return 0
+                self._current = self._paths.pop(0).open("rb")
+            count: int = self._current.readinto(buffer)
+            if count:
+                return count
+            self._current.close()
+            self._current = None
+
+    def close(self) -> None:
+        if self._current is not None:
+            self._current.close()
+        super().close()
 
 
 def _exclusive(builds: Path) -> AbstractContextManager[None]:
