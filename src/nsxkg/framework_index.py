@@ -167,13 +167,13 @@ def release_view(facts: Facts, ref: Facts, code: str, version: str,
                             "count": sum(len(b["statements"]) for b in levels)})
     domains.sort(key=lambda d: (int(d["number"]) if str(d["number"]).isdigit() else 99,
                                 str(d["label"])))
-    anchors = []
+    anchors: list[list[Any]] = []
     for title, prop in ANCHORS:
         rows = [{"iri": a, "label": first(ref, a, SKOS.prefLabel),
                  "code": first(ref, a, SKOS.notation) or a.rsplit("/", 1)[-1]}
                 for a in every(facts, release, prop)]
         if rows:
-            anchors.append((title, sorted(rows, key=lambda r: (r["code"], r["label"] or ""))))
+            anchors.append([title, sorted(rows, key=lambda r: (r["code"], r["label"] or ""))])
     return {
         "iri": occupation, "code": code, "release_iri": release, "version": version,
         "label": first(ref, occupation, SKOS.prefLabel) or code,
