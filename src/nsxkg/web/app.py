@@ -15,7 +15,8 @@ from starlette.exceptions import HTTPException
 
 from nsxkg import __version__
 from nsxkg.config import Settings
-from nsxkg.web import admin, api_queries, crosswalks, dumps, linked_data, pages, sparql, void
+from nsxkg.web import (admin, api_queries, crosswalks, dumps, health, linked_data, pages, sparql,
+                       void)
 from nsxkg.web.deps import HERE
 from nsxkg.web.http import error
 from nsxkg.web.lifecycle import Lifecycle, open_state
@@ -48,7 +49,7 @@ def create_app(settings: Settings) -> FastAPI:
                                        "X-Result-Count", "Retry-After"], max_age=3600)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for router in (sparql.router, linked_data.router, void.router, dumps.router, crosswalks.router,
-                   pages.router, admin.router):
+                   pages.router, admin.router, health.router):
         app.include_router(router)
     app.include_router(api_queries.router(settings.queries))
 
