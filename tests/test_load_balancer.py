@@ -137,7 +137,7 @@ class Load:
             # the per-build answer cache.
             yield "GET", "/sparql", {"query": f"{COUNT} # {client}.{n}"}
             yield "POST", "/sparql", {"query": f"ASK {{ ?s a ?type }} # {client}.{n}"}
-            yield "GET", f"/api/queries/statements-at-level", {"rank": str(n % 4 + 1)}
+            yield "GET", "/api/queries/statements-at-level", {"rank": str(n % 4 + 1)}
             yield "GET", "/doc/occupation/11-2022.00", {}
             yield "GET", "/health", {}
 
@@ -166,7 +166,8 @@ class Load:
                     elif response is not None:
                         self.served_by[response.headers.get("x-served-by", "?")] += 1
                         if path == "/sparql" and method == "GET":
-                            self.counts[response.json()["results"]["bindings"][0]["n"]["value"]] += 1
+                            row = response.json()["results"]["bindings"][0]
+                            self.counts[row["n"]["value"]] += 1
 
     @contextmanager
     def running(self) -> Iterator[Load]:

@@ -35,6 +35,7 @@ from nsxkg import labels, partitions
 from nsxkg.conformance import require_conforming
 from nsxkg.errors import StoreError
 from nsxkg.locking import exclusive
+from nsxkg.progress import Progress, Quiet
 
 if TYPE_CHECKING:
     from nsxkg.build import Manifest
@@ -53,7 +54,8 @@ class LoadedBuild:
     manifest: dict[str, object]
 
 
-def load(build_dir: Path, store_dir: Path, *, require_valid: bool = True) -> LoadedBuild:
+def load(build_dir: Path, store_dir: Path, *, require_valid: bool = True,
+         progress: Progress | None = None) -> LoadedBuild:
     # Imported here: they pull in the converters and pySHACL (seconds), which a server
     # opening the store with ``open_store`` never needs.
     from nsxkg.build import Manifest
@@ -65,11 +67,11 @@ def load(build_dir: Path, store_dir: Path, *, require_valid: bool = True) -> Loa
     builds.mkdir(parents=True, exist_ok=True)
     with _exclusive(builds):
         _remove_stale(builds)
-        return _load_locked(build_dir, store_dir, builds, manifest)
+        return _load_locked(build_dir, store_dir, builds, manifest, progress or Quiet())
 
 
 def _load_locked(build_dir: Path, store_dir: Path, builds: Path,
-                 manifest: Manifest) -> LoadedBuild:
+                 manifest: Manifest, progress: Progress) -> LoadedBuild:
     final = builds / manifest.digest[:16]
     previous = current_build(store_dir)
     if (final / BUILD_INFO).is_file():
@@ -81,14 +83,27 @@ def _load_locked(build_dir: Path, store_dir: Path, builds: Path,
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=builds))
     try:
         store = ox.Store(str(staging))
-        for path in manifest.graph_files(build_dir):
+        files = manifest.graph_files(build_dir)
+        # Oxigraph's bulk loader reads a file by path in Rust (in parallel); the bar moves a
+        # file at a time rather than slow it down with a Python reader.
+        task = progress.task("load: N-Quads into Oxigraph", sum(f.stat().st_size for f in files),
+                             unit="bytes")
+        done = 0
+        for path in files:
             store.bulk_load(path=path, format=ox.RdfFormat.N_QUADS)
+            done += path.stat().st_size
+            task.update(done)
+        task.finish()
+        step = progress.task("load: compact the store")
         store.optimize()
         quads = len(store)
+        step.finish()
         # Per-build figures the server would otherwise compute on start or first request.
+        step = progress.task("load: label index and VoID partitions")
         labels.write(labels.from_store(store), staging)
         partitions.write(partitions.count(store), staging)
         store.flush()
+        step.finish()
         del store
         from nsxkg.build import MANIFEST
 

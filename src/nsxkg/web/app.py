@@ -15,8 +15,17 @@ from starlette.exceptions import HTTPException
 
 from nsxkg import __version__
 from nsxkg.config import Settings
-from nsxkg.web import (admin, api_queries, crosswalks, dumps, health, linked_data, pages, sparql,
-                       void)
+from nsxkg.web import (
+    admin,
+    api_queries,
+    crosswalks,
+    dumps,
+    health,
+    linked_data,
+    pages,
+    sparql,
+    void,
+)
 from nsxkg.web.deps import HERE
 from nsxkg.web.http import error
 from nsxkg.web.lifecycle import Lifecycle, open_state
