@@ -180,6 +180,53 @@ def publish(endpoint: str | None, graph_store: str | None, build_dir: Path | Non
     click.echo(f"published to {to.graph_store}; counts checked at {to.endpoint}")
 
 
+@main.command()
+@click.option("--endpoint", required=True, help="SPARQL query endpoint of the other server, "
+              "holding the same build (nsxkg publish)")
+@store_dir_option
+@click.option("--engine", default=None, help="Its engine, as query headers name it "
+              "(# differs: ENGINE | why) [default: from its Server header: virtuoso, "
+              "oxigraph, …]")
+@click.option("--query", "only", multiple=True, help="Only this example (repeatable).")
+@click.option("--dataset/--no-dataset", default=True, show_default=True,
+              help="Send the build's graphs as default-graph-uri and named-graph-uri, so the "
+              "other server answers over exactly them (its own graphs left out).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@click.option("--timeout", type=float, default=60.0, show_default=True,
+              help="Seconds to wait for each answer from the other server (a query that "
+              "takes longer there counts as an error).")
+def portability(endpoint: str, store_dir: Path | None, engine: str | None,
+                only: tuple[str, ...], dataset: bool, fmt: str, timeout: float) -> None:
+    """Run every example query here and on another server, and print, per query, the rows
+    each gave and whether the answers are equal (as RDF terms, after the normalisation of
+    docs/publishing.md). Exit 1 when an answer differs and the query's header does not
+    explain it (# differs: ENGINE | why), 2 on any other error."""
+    import httpx
+
+    from nsxkg.catalogue import load_catalogue
+    from nsxkg.endpoints import EndpointError, identify
+    from nsxkg.portability import PortabilityError, as_json, build_graphs, compare, table
+    from nsxkg.store import open_store
+
+    cfg = settings(store_dir=store_dir)
+    store, build = open_store(cfg.store_dir)
+    catalogue = load_catalogue(cfg.queries)
+    unknown = sorted(set(only) - {q.name for q in catalogue.examples})
+    if unknown:
+        raise click.UsageError(f"no example query named {', '.join(unknown)}")
+    graphs = build_graphs(build.manifest) if dataset else []
+    with httpx.Client(timeout=httpx.Timeout(timeout, connect=10.0)) as client:
+        try:
+            name = engine or identify(client, endpoint)
+        except EndpointError as err:
+            raise PortabilityError(str(err)) from err
+        rows = compare(store, client, endpoint, catalogue, name, graphs, only)
+    click.echo(table(rows, name) if fmt == "table" else as_json(rows, name, endpoint), nl=False)
+    if any(r.failed for r in rows):
+        sys.exit(EXIT_NONCONFORMANT)
+
+
 QUERY_FORMATS = ["table", "csv", "tsv", "json", "xml", "turtle", "ntriples", "jsonld", "nquads"]
 
 

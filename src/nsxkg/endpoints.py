@@ -56,6 +56,13 @@ def select(client: httpx.Client, endpoint: str, query: str,
     if response.status_code != 200:
         raise EndpointError(f"{endpoint}: HTTP {response.status_code} "
                             f"{response.reason_phrase}{excerpt(response)}")
+    state = response.headers.get("x-sql-state")
+    if state:
+        # Virtuoso's "anytime" answers: at its time limit it sends what it has found so far
+        # as a 200, marked only by these headers. A partial answer is no answer.
+        raise EndpointError(f"{endpoint}: a partial answer (X-SQL-State {state}: "
+                            f"{response.headers.get('x-sql-message', '').strip()}); the "
+                            f"server stopped the query at its time limit")
     try:
         data = response.json()
         if not isinstance(data, dict) or not ("boolean" in data or "results" in data):

@@ -72,14 +72,11 @@ class Isql:
         _raise_for_errors(self.address, done.returncode, done.stderr)
         return done.stdout
 
-    def start(self, script: str) -> subprocess.Popen[str]:
-        """The same, in the background (``finish`` collects it): loaders run in parallel."""
-        process = subprocess.Popen(self.command(), stdin=subprocess.PIPE,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        assert process.stdin is not None
-        process.stdin.write(script)
-        process.stdin.close()
-        return process
+    def start(self, statement: str) -> subprocess.Popen[str]:
+        """One statement in the background (``finish`` collects it): loaders in parallel."""
+        return subprocess.Popen([*self.command(), f"exec={statement}"],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
 
     def finish(self, process: subprocess.Popen[str]) -> None:
         try:
@@ -131,7 +128,7 @@ def bulk_load(isql: Isql, graphs: Sequence[tuple[str, Path]], *, loaders: int = 
                     f"DELETE FROM DB.DBA.load_list WHERE ll_file = {file};",
                     f"ld_add({file}, {iris[iri]});"]
     isql.run("\n".join(prepare) + "\n")
-    running = [isql.start("rdf_loader_run();\n") for _ in range(max(1, min(loaders,
+    running = [isql.start("rdf_loader_run();") for _ in range(max(1, min(loaders,
                                                                             len(graphs))))]
     for process in running:
         isql.finish(process)
