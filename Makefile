@@ -83,5 +83,11 @@ bench: $(BIN)/.installed-bench
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 	$(BIN)/python -m bench.run --duration $(BENCH_DURATION) $(BENCH_ARGS)
 
+# The time to publish the full build to other engines (Virtuoso and oxigraph serve, scratch
+# servers on 127.0.0.1): bench/publish.py; reuses the build `make bench` left, or makes one.
+BENCH_PUBLISH_ARGS ?=
+bench-publish: $(BIN)/.installed-bench server-deps
+	$(BIN)/python -m bench.publish $(BENCH_PUBLISH_ARGS)
+
 clean:
 	rm -rf build store .pytest_cache .mypy_cache .ruff_cache
