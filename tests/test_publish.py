@@ -4,15 +4,12 @@ the Graph Store Protocol, graph by graph, and the counts checked there."""
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
+from bench.servers import oxigraph_serve
 from click.testing import CliRunner
 
 from nsxkg.cli import main
@@ -20,40 +17,6 @@ from nsxkg.publish import CountMismatch, Login, PublishError, graph_store_for, p
 from nsxkg.validate import REPORT
 from support import Loaded
 from web.web_helpers import free_port
-
-OXIGRAPH = Path(sys.executable).with_name("oxigraph")
-
-
-@contextmanager
-def oxigraph_serve(location: Path | None) -> Iterator[str]:
-    """A real `oxigraph serve` subprocess; yields its base URL, stops it after."""
-    port = free_port()
-    args = [str(OXIGRAPH), "serve", "--bind", f"127.0.0.1:{port}"]
-    if location is not None:
-        args += ["--location", str(location)]
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, process.stderr.read() if process.stderr else ""
-            assert time.monotonic() < deadline, "oxigraph serve did not answer within 60 s"
-            try:
-                if httpx.get(f"{url}/query", params={"query": "ASK {}"}, timeout=2).is_success:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stderr:
-            process.stderr.close()
 
 
 @pytest.fixture(scope="module")

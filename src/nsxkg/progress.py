@@ -21,6 +21,7 @@ from types import TracebackType
 from typing import IO, Any, Protocol
 
 from rich.console import Console
+from rich.table import Column
 from rich.progress import BarColumn, ProgressColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
 from rich.progress import Task as RichTask
@@ -128,12 +129,14 @@ class _AmountColumn(ProgressColumn):
 
     def render(self, task: RichTask) -> Text:
         unit: str = task.fields.get("unit", "")
+        if not unit:  # a step without a count: the bar and the time say it all
+            return Text("")
         count: float = task.fields.get("count", task.completed)
         text = _amount(count, unit)
         if unit == "bytes" and task.total:
             text = f"{count / 1e6:,.1f} / {_amount(task.total, unit)}"
         elapsed = task.elapsed or 0.0
-        if unit and elapsed > 0:
+        if elapsed > 0:
             text += f"  {_rate((count - task.fields.get('first', 0)) / elapsed, unit)}"
         return Text(text, style="progress.data.speed")
 
@@ -166,9 +169,13 @@ class Bars:
     def __init__(self, console: Console, *, auto_refresh: bool = True,
                  clock: Callable[[], float] = time.monotonic):
         self.console = console
+        # Labels are cut (with an ellipsis) rather than wrapped: a wrapped line cannot be
+        # redrawn in place on a narrow terminal.
         self._bars = RichProgress(
-            TextColumn("{task.description}", markup=False), BarColumn(bar_width=24),
-            _PercentColumn(), _AmountColumn(), TimeElapsedColumn(),
+            TextColumn("{task.description}", markup=False,
+                       table_column=Column(max_width=40, no_wrap=True, overflow="ellipsis")),
+            BarColumn(bar_width=20), _PercentColumn(),
+            _AmountColumn(table_column=Column(no_wrap=True)), TimeElapsedColumn(),
             console=console, auto_refresh=auto_refresh, refresh_per_second=10,
             get_time=clock)
         self._files: dict[str, TaskID] = {}
