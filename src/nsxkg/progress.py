@@ -170,11 +170,11 @@ class Bars:
                  clock: Callable[[], float] = time.monotonic):
         self.console = console
         # Labels are cut (with an ellipsis) rather than wrapped: a wrapped line cannot be
-        # redrawn in place on a narrow terminal.
+        # redrawn in place. Widths fit a line in 80 columns.
         self._bars = RichProgress(
             TextColumn("{task.description}", markup=False,
-                       table_column=Column(max_width=40, no_wrap=True, overflow="ellipsis")),
-            BarColumn(bar_width=20), _PercentColumn(),
+                       table_column=Column(max_width=30, no_wrap=True, overflow="ellipsis")),
+            BarColumn(bar_width=10), _PercentColumn(),
             _AmountColumn(table_column=Column(no_wrap=True)), TimeElapsedColumn(),
             console=console, auto_refresh=auto_refresh, refresh_per_second=10,
             get_time=clock)
