@@ -21,10 +21,10 @@ from types import TracebackType
 from typing import IO, Any, Protocol
 
 from rich.console import Console
-from rich.table import Column
 from rich.progress import BarColumn, ProgressColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
 from rich.progress import Task as RichTask
+from rich.table import Column
 from rich.text import Text
 
 Fraction = Callable[[], float | None]
