@@ -14,12 +14,23 @@ endif
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint typecheck graph install clean browser-deps bench bench-frameworks editor
+.PHONY: serve test lint typecheck graph install clean browser-deps server-deps bench \
+	bench-publish bench-frameworks editor
 
+# Three stamps, so that a first `make serve` installs only what serving needs (about a minute
+# less than with the test and benchmark tools, and no compiler-heavy extras); `make test` and
+# `make bench` add their extras to the same .venv when first run.
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(BIN)/.installed-test: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+$(BIN)/.installed-bench: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	touch $@
 
 install: $(BIN)/.installed
@@ -48,10 +59,10 @@ graph: $(BIN)/.installed
 serve: graph editor
 	$(BIN)/nsxkg serve --host $(HOST) --port $(PORT)
 
-lint: $(BIN)/.installed
+lint: $(BIN)/.installed-test
 	$(BIN)/ruff check src tests bench
 
-typecheck: $(BIN)/.installed
+typecheck: $(BIN)/.installed-test
 	$(BIN)/mypy
 
 # Debian's Chromium and ChromeDriver for the headless browser tests (tests/web/test_browser.py),
@@ -63,7 +74,17 @@ browser-deps:
 	    chromium chromium-driver; \
 	fi
 
-test: lint typecheck browser-deps editor
+# The servers the deployment tests start: HAProxy in front of nsxkg replicas
+# (tests/test_load_balancer.py) and OpenLink Virtuoso as a publishing target
+# (tests/test_virtuoso.py). Installed only when missing.
+server-deps:
+	@if ! command -v haproxy >/dev/null && [ ! -x /usr/sbin/haproxy ] || \
+	    ! command -v virtuoso-t >/dev/null || ! command -v isql-vt >/dev/null; then \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy virtuoso-opensource; \
+	fi
+
+test: lint typecheck browser-deps server-deps editor
 	$(BIN)/pytest
 
 # The benchmark of issue 7: full build, then nsxkg, bare oxigraph and rdflib-endpoint on the same
@@ -73,7 +94,7 @@ BENCH_DURATION ?= 20
 BENCH_ARGS ?=
 # wrk (a C load generator) measures the linked-data tail: a Python client's own pauses on two
 # cores would dominate it (bench/wrk.py). Installed only when missing.
-bench: $(BIN)/.installed
+bench: $(BIN)/.installed-bench
 	@command -v wrk >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 	$(BIN)/python -m bench.run --duration $(BENCH_DURATION) $(BENCH_ARGS)
@@ -85,6 +106,12 @@ bench-frameworks: $(BIN)/.installed
 	@command -v wrk >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 	$(BIN)/python -m bench.frameworks --duration $(BENCH_DURATION) $(BENCH_ARGS)
+
+# The time to publish the full build to other engines (Virtuoso and oxigraph serve, scratch
+# servers on 127.0.0.1): bench/publish.py; reuses the build `make bench` left, or makes one.
+BENCH_PUBLISH_ARGS ?=
+bench-publish: $(BIN)/.installed-bench server-deps
+	$(BIN)/python -m bench.publish $(BENCH_PUBLISH_ARGS)
 
 clean:
 	rm -rf build store .pytest_cache .mypy_cache .ruff_cache $(VENDOR) editor/node_modules

@@ -55,11 +55,14 @@ def stop_group(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def nsxkg_serve(store_dir: Path, *args: str, pool_size: int = 1) -> Iterator[Running]:
-    port = free_port()
-    # Tests here send queries back to back from one address: lift the per-client rate limit.
+def nsxkg_serve(store_dir: Path, *args: str, pool_size: int = 1,
+                port: int | None = None) -> Iterator[Running]:
+    """``port``: a given one, to start a replica again where a balancer expects it."""
+    port = port or free_port()
+    # Tests here send queries back to back from one address: lift the per-client limits.
     env = {**os.environ, "NSXKG_POOL_SIZE": str(pool_size), "NSXKG_QUERY_TIMEOUT": "10",
-           "NSXKG_CLIENT_RATE": "1000", "NSXKG_CLIENT_BURST": "1000"}
+           "NSXKG_CLIENT_RATE": "1000", "NSXKG_CLIENT_BURST": "1000",
+           "NSXKG_CLIENT_CONCURRENCY": "64"}
     process = subprocess.Popen(
         [str(NSXKG), "serve", "--store-dir", str(store_dir), "--port", str(port), *args],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)

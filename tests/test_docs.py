@@ -272,10 +272,28 @@ def test_doc_query_answers_on_the_full_build(name: str, query: str, full_build: 
 # -- the index links every page --------------------------------------------------------------
 
 @pytest.mark.parametrize("page", ["data-model.md", "uris.md", "graphs.md", "citing.md",
-                                  "joining.md", "cli.md", "tutorial.md", "text-search.md"])
+                                  "joining.md", "cli.md", "tutorial.md", "text-search.md",
+                                  "deployment.md", "publishing.md"])
 def test_index_links_page(page: str) -> None:
     assert (DOCS / page).is_file()
     assert f"]({page})" in (DOCS / "README.md").read_text(encoding="utf-8")
     for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)",
                              (DOCS / page).read_text(encoding="utf-8")):
         assert (DOCS / target).resolve().exists(), f"{page} links to missing {target}"
+
+
+# -- the deployment and publishing pages hold only tested recipes ------------------------------
+
+@pytest.mark.parametrize("page", ["deployment.md", "publishing.md"])
+def test_every_test_a_page_cites_exists(page: str) -> None:
+    """These pages say which test runs each recipe; a renamed or removed test must not leave
+    a page claiming it."""
+    text = (DOCS / page).read_text(encoding="utf-8")
+    tests = PROJECT_ROOT / "tests"
+    for path in re.findall(r"`(tests/[\w/]+\.py)`", text):
+        assert (PROJECT_ROOT / path).is_file(), f"{page} cites missing {path}"
+    defined = {m for f in tests.rglob("test_*.py")
+               for m in re.findall(r"^def (test_\w+)", f.read_text(encoding="utf-8"), re.M)}
+    cited = set(re.findall(r"`(test_\w+)`", text))
+    assert cited, f"{page} cites no test"
+    assert cited <= defined, f"{page} cites tests that do not exist: {sorted(cited - defined)}"

@@ -23,7 +23,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from nsxkg.cli import main
-from nsxkg.fetch import FetchError, LineProgress, QuietProgress, fetch_onet, terminal_progress
+from nsxkg.fetch import FetchError, fetch_onet
 from nsxkg.sources.onet import OnetRelease
 
 NAME = "db_29_0_text.zip"
@@ -336,19 +336,34 @@ def test_sources_directory_is_required() -> None:
 # -- progress ------------------------------------------------------------------------------
 
 
-class _Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
+class _Recorder:
+    """A Progress that keeps what a download reported (the bars themselves: test_progress)."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, object]] = []
+
+    def rows(self, label: str, file: str, count: int) -> None:
+        raise AssertionError("a download reports bytes, not rows")
+
+    def done(self, label: str, file: str, count: int) -> None:
+        raise AssertionError("a download reports bytes, not rows")
+
+    def task(self, label: str, total: float | None = None, *, unit: str = "",
+             completed: float = 0) -> _Recorder:
+        self.events.append(("task", (label, total, unit, completed)))
+        return self
+
+    def update(self, completed: float) -> None:
+        self.events.append(("update", completed))
+
+    def finish(self) -> None:
+        self.events.append(("finish", None))
 
 
-def test_progress_only_on_a_terminal_outside_ci() -> None:
-    assert isinstance(terminal_progress(io.StringIO(), {}), QuietProgress)
-    assert isinstance(terminal_progress(_Terminal(), {"CI": "true"}), QuietProgress)
-    shown = terminal_progress(_Terminal(), {})
-    assert isinstance(shown, LineProgress)
-    shown.start(NAME, 2_000_000, 0)
-    shown.update(1_000_000)
-    shown.finish()
-    text = shown.stream.getvalue()  # type: ignore[attr-defined]
-    assert text.startswith(f"\r{NAME}  0.0 MB / 2.0 MB    0%")
-    assert "1.0 MB / 2.0 MB   50%" in text and text.endswith("\n")
+def test_a_download_reports_its_bytes_to_the_shared_progress(mirror: Mirror, release_zip: bytes,
+                                                             tmp_path: Path) -> None:
+    mirror.serve(NAME, release_zip)
+    recorder = _Recorder()
+    fetch_onet("29.0", "text", tmp_path, mirror.url, progress=recorder)
+    assert recorder.events[0] == ("task", (NAME, len(release_zip), "bytes", 0))
+    assert recorder.events[-2:] == [("update", len(release_zip)), ("finish", None)]

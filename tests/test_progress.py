@@ -1,5 +1,5 @@
-"""The build's per-file progress bars: the renderer, the quiet mode, and the readers' positions
-(not the timing)."""
+"""Progress bars (one mechanism, rich, for build, validate, load, publish and fetch): what a
+bar shows, the quiet mode, and the readers' positions (not the timing)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 from pyoxigraph import NamedNode
+from rich.console import Console
 
 from nsxkg.convert.onet import SourceReport
-from nsxkg.progress import BAR_WIDTH, FileBars, fraction_read, reading, render, terminal_bars
+from nsxkg.progress import Bars, Quiet, fraction_read, reading, terminal_progress
 from nsxkg.sources.tabular import TableFile, read_rows
 
 
@@ -31,76 +32,98 @@ class _Clock:
         return self.now
 
 
-def _bars(stream: io.StringIO, clock: _Clock) -> FileBars:
-    return FileBars(stream, interval=0.1, clock=clock, columns=lambda: 200)
-
-
-# -- the renderer ------------------------------------------------------------------------------
-
-
-def test_a_bar_shows_fraction_rows_rate_and_elapsed() -> None:
-    line = render("O*NET 29.3: Skills", 0.5, 30_000, 65.0)
-    assert "█" * (BAR_WIDTH // 2) + "░" * (BAR_WIDTH // 2) in line
-    assert " 50% " in line
-    assert "30,000 rows" in line
-    assert "462 rows/s" in line  # 30,000 rows in 65 s
-    assert line.endswith("1:05")
-
-
-def test_an_unknown_fraction_shows_no_percentage() -> None:
-    line = render("file", None, 10, 1.0)
-    assert " --% " in line and "█" not in line
-
-
-def test_a_bar_never_wraps_and_keeps_the_end_of_a_long_label() -> None:
-    label = "O*NET 29.3 (excel): Education, Training, and Experience Categories"
-    line = render(label, 1.0, 5, 0.5, width=60)
-    assert len(line) == 59
-    assert line.startswith("…") and "Categories" in line
-
-
-def test_a_terminal_without_unicode_gets_ascii() -> None:
-    line = render("file", 0.25, 1, 1.0, unicode=False)
-    assert "#" * (BAR_WIDTH // 4) + "-" * (BAR_WIDTH * 3 // 4) in line
-
-
-# -- redrawing in place -----------------------------------------------------------------------
-
-
-def test_bars_redraw_in_place_at_most_every_interval_and_end_full() -> None:
+def _bars() -> tuple[Bars, _Terminal, _Clock]:
     out, clock = _Terminal(), _Clock()
-    bars = _bars(out, clock)
+    console = Console(file=out, force_terminal=True, width=160, color_system=None)
+    return Bars(console, auto_refresh=False, clock=clock), out, clock
+
+
+def _screen(bars: Bars, out: _Terminal) -> str:
+    """What the terminal shows last: rich redraws in place, so the final frame."""
+    bars.refresh()
+    return out.getvalue().rsplit("\r", 1)[-1]
+
+
+# -- one mechanism for every step: rows of a file, bytes, work units --------------------------
+
+
+def test_a_file_bar_follows_its_reader_and_shows_rows_rate_and_time() -> None:
+    bars, out, clock = _bars()
     position = [0.0]
-    with reading("a.txt", lambda: position[0]):
-        bars.rows("A", "a.txt", 0)
-        position[0], clock.now = 0.4, clock.now + 0.05
-        bars.rows("A", "a.txt", 500)  # too soon after the first draw: skipped
-        clock.now += 0.1
-        bars.rows("A", "a.txt", 1000)
-        bars.done("A", "a.txt", 2000)
-    bars.rows("B", "b.txt", 0)  # a new file starts a new bar at once
-    draws = out.getvalue().split("\r")[1:]
-    assert len(draws) == 4
-    assert " 0% " in draws[0] and "1,000 rows" in draws[1] and " 40% " in draws[1]
-    assert draws[2].startswith("A ") and " 100% " in draws[2] and draws[2].endswith("\033[K\n")
-    assert draws[3].startswith("B ")
+    with bars, reading("a.txt", lambda: position[0]):
+        bars.rows("O*NET 29.3: Skills", "a.txt", 0)
+        position[0], clock.now = 0.5, clock.now + 65
+        bars.rows("O*NET 29.3: Skills", "a.txt", 30_000)
+        screen = _screen(bars, out)
+        assert "O*NET 29.3: Skills" in screen
+        assert "  50%" in screen and "30,000 rows" in screen
+        assert "462 rows/s" in screen  # 30,000 rows in 65 s
+        assert "0:01:05" in screen
+        bars.done("O*NET 29.3: Skills", "a.txt", 61_530)
+        assert " 100%" in _screen(bars, out) and "61,530 rows" in _screen(bars, out)
 
 
-def test_a_file_done_before_its_first_redraw_still_gets_its_bar() -> None:
-    out, clock = _Terminal(), _Clock()
-    _bars(out, clock).done("Scales", "s.txt", 29)
-    assert out.getvalue().count("\n") == 1 and "100%" in out.getvalue()
+def test_a_file_whose_position_is_unknown_shows_no_percentage() -> None:
+    bars, out, _ = _bars()
+    with bars:
+        bars.rows("Scales", "s.txt", 10)
+        assert "  --%" in _screen(bars, out)
+
+
+def test_a_download_counts_megabytes_against_its_size() -> None:
+    bars, out, clock = _bars()
+    with bars:
+        task = bars.task("db_29_0_text.zip", 2_000_000, unit="bytes")
+        clock.now += 1
+        task.update(1_000_000)
+        screen = _screen(bars, out)
+        assert "  50%" in screen and "1.0 / 2.0 MB" in screen and "1.0 MB/s" in screen
+        task.finish()
+        assert " 100%" in _screen(bars, out)
+
+
+def test_a_resumed_download_counts_its_rate_from_where_it_resumed() -> None:
+    bars, out, clock = _bars()
+    with bars:
+        task = bars.task("db.zip", 4_000_000, unit="bytes", completed=3_000_000)
+        clock.now += 2
+        task.update(4_000_000)
+        assert "0.5 MB/s" in _screen(bars, out)
+
+
+def test_a_task_without_a_total_is_complete_once_finished() -> None:
+    bars, out, _ = _bars()
+    with bars:
+        task = bars.task("load: compact the store")
+        assert "  --%" in _screen(bars, out)
+        task.finish()
+        assert " 100%" in _screen(bars, out)
 
 
 # -- quiet mode -------------------------------------------------------------------------------
 
 
 def test_no_bars_when_piped_or_under_ci() -> None:
-    assert terminal_bars(io.StringIO(), {}) is None
-    assert terminal_bars(_Terminal(), {"CI": "true"}) is None
-    assert terminal_bars(_Terminal(), {"CI": "1"}) is None
-    assert isinstance(terminal_bars(_Terminal(), {}), FileBars)
-    assert isinstance(terminal_bars(_Terminal(), {"CI": "false"}), FileBars)
+    assert isinstance(terminal_progress(io.StringIO(), {}), Quiet)
+    assert isinstance(terminal_progress(_Terminal(), {"CI": "true"}), Quiet)
+    assert isinstance(terminal_progress(_Terminal(), {"CI": "1"}), Quiet)
+    assert isinstance(terminal_progress(_Terminal(), {}), Bars)
+    assert isinstance(terminal_progress(_Terminal(), {"CI": "false"}), Bars)
+    quiet = io.StringIO()
+    with terminal_progress(quiet, {}) as progress:
+        progress.rows("A", "a.txt", 1)
+        progress.task("B", 10).update(5)
+    assert quiet.getvalue() == ""
+
+
+def test_the_build_command_draws_nothing_into_its_output() -> None:
+    # CliRunner's output is not a terminal: the summary alone, no escape sequences.
+    from click.testing import CliRunner
+
+    from nsxkg.cli import main
+
+    result = CliRunner().invoke(main, ["schema"])
+    assert "\x1b[" not in result.output
 
 
 # -- readers report how far they have read ------------------------------------------------------

@@ -147,6 +147,7 @@ def build(settings: Settings, progress: Progress | None = None) -> Manifest:
             (staging / ORIGIN_PARTS).mkdir()
             job = FrameworkJob(settings.frameworks, settings.base_iri, staging,
                                allow_synthetic=settings.allow_synthetic)
+            job.watch(progress)
             report = SourceReport(progress=progress)
             if settings.sources is not None and not job.failed():
                 outputs += source_outputs(settings.sources, iris, report)

@@ -17,6 +17,7 @@ import os
 from collections import defaultdict
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 
 from nsxkg import origins
@@ -43,6 +44,8 @@ from nsxkg.frameworks.loader import (
 from nsxkg.frameworks.model import Loc, Reference
 from nsxkg.iris import Iris
 from nsxkg.nquads import write_sorted
+from nsxkg.progress import Progress
+from nsxkg.progress import Task as ProgressTask
 
 ORIGIN_PARTS = ".origins"  # each batch's part of origins.tsv, joined when the build is done
 BATCH = 40  # occupations per task: large enough that a task outweighs its hand-over
@@ -115,19 +118,29 @@ class FrameworkJob:
                         for n, i in enumerate(range(0, len(occupations), BATCH))]
         self.files = len(files)
         self._pool: ProcessPoolExecutor | None = None
+        self._bar: ProgressTask | None = None
         self._futures: list[Future[BatchResult]] = []
         self._inline: list[BatchResult] | None = None
         workers = min(jobs or os.cpu_count() or 1, 2, len(self.batches))
         if self.files < INLINE_BELOW or workers <= 1:
             self._inline = [convert_batch(b) for b in self.batches]
         else:
-            self._pool = ProcessPoolExecutor(max_workers=workers)
+            # Spawned, not forked: a forked worker would hold the build's lock after a kill.
+            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
             self._futures = [self._pool.submit(convert_batch, b) for b in self.batches]
 
     def failed(self) -> bool:
         """Whether a batch already reported bad input (the caller may stop early)."""
-        return any(f.done() and f.exception() is None and f.result().problems
-                   for f in self._futures)
+        done = [f for f in self._futures if f.done()]
+        if self._bar is not None:
+            self._bar.update(sum(f.result().releases for f in done if f.exception() is None))
+        return any(f.exception() is None and f.result().problems for f in done)
+
+    def watch(self, progress: Progress | None) -> None:
+        """Report releases converted on ``progress`` (updated when ``failed`` is asked)."""
+        if progress is not None:
+            self._bar = progress.task(f"build: {self.files:,} framework releases", self.files,
+                                      unit="releases")
 
     def finish(self) -> tuple[list[Written], int]:
         """Wait for the batches, then write the reference graph; raises InputError naming
@@ -138,6 +151,9 @@ class FrameworkJob:
         finally:
             if self._pool is not None:
                 self._pool.shutdown(cancel_futures=True)
+        if self._bar is not None:
+            self._bar.update(sum(r.releases for r in results))
+            self._bar.finish()
         problems = [p for r in results for p in r.problems]
         if problems:
             raise InputError(problems)

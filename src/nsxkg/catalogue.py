@@ -9,6 +9,8 @@ Each query is a ``.rq`` file whose leading ``#`` comment lines form a header::
     #                             releases: needs a framework with two releases, which the
     #                             embedded data lacks; tests use tests/data/frameworks/releases)
     # param: code onet-soc = 11-2022.00 | The occupation's O*NET-SOC code
+    # differs: virtuoso | Why Virtuoso's answer differs from nsxkg's, for a difference that
+    #   is real and understood (nsxkg portability reports the query as explained)
 
 A parameter is a SPARQL variable of the query (``?code``). The query binds its parameters
 with a ``VALUES`` block holding the defaults, at the top level of its ``WHERE`` clause, so the
@@ -124,6 +126,18 @@ class Query:
     text: str
     params: tuple[Param, ...] = field(default_factory=tuple)
     values_span: tuple[int, int] | None = None  # where the parameters' VALUES block is
+    # engine (as nsxkg.endpoints names it, or "*") -> why its answer differs (nsxkg.portability)
+    differences: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def masked(self) -> str:
+        """The text with comments, strings and IRIs blanked, offsets kept."""
+        return _mask(self.text)
+
+    @property
+    def federated(self) -> bool:
+        """Whether it calls another endpoint (SERVICE)."""
+        return re.search(r"\bSERVICE\b", self.masked, re.IGNORECASE) is not None
 
     @property
     def form(self) -> str:
@@ -235,6 +249,7 @@ def _find_values_block(path: Path, text: str, params: list[Param]) -> tuple[int,
 
 
 _HEADER = re.compile(r"#\s*([a-z]+)\s*:\s*(.*)")
+_DIFFERS = re.compile(r"([a-z][a-z0-9-]*|\*)\s*\|\s*(.+)")
 _PARAM = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s+([a-z-]+)\s*=\s*(.*?)\s*\|\s*(.+)")
 
 
@@ -282,9 +297,17 @@ def parse_query(path: Path, kind: str) -> Query:
             raise InputError.at(path, f"default: {err}") from None
         params.append(param)
     span = _find_values_block(path, text, params) if params else None
+    differences = {}
+    for spec in fields.get("differs", []):
+        match = _DIFFERS.fullmatch(spec)
+        if not match:
+            raise InputError.at(path, f"bad differs line {spec!r}; expected "
+                                      f"'ENGINE | why the answers differ', e.g. "
+                                      f"'virtuoso | it types COUNT as xsd:int'")
+        differences[match.group(1)] = match.group(2)
     return Query(name=path.stem, kind=kind, path=path, title=one("title"),
                  description=one("description", ""), data=data, text=text,
-                 params=tuple(params), values_span=span)
+                 params=tuple(params), values_span=span, differences=differences)
 
 
 @dataclass

@@ -77,11 +77,12 @@ def build(frameworks: Path | None, sources: Path | None, build_dir: Path | None,
     """Convert the framework files (and source releases) into N-Quads under the build dir."""
     from nsxkg.build import FRAMEWORK_KINDS
     from nsxkg.build import build as run_build
-    from nsxkg.progress import terminal_bars
+    from nsxkg.progress import terminal_progress
 
     cfg = settings(frameworks=frameworks, sources=sources, build_dir=build_dir, base_iri=base_iri,
                    allow_synthetic=allow_synthetic)
-    manifest = run_build(cfg, progress=terminal_bars())
+    with terminal_progress() as progress:
+        manifest = run_build(cfg, progress=progress)
     if manifest.rows:
         click.echo("rows read:")
         for name, rows in manifest.rows.items():
@@ -112,10 +113,12 @@ def build(frameworks: Path | None, sources: Path | None, build_dir: Path | None,
               show_default=True, help="SHACL engine: pyshacl-turbo on Oxigraph, or pySHACL.")
 def validate(build_dir: Path | None, shapes: Path | None, engine: str) -> None:
     """Validate the build against the SHACL shapes. Exit 0 conforms, 1 violations, 2 error."""
+    from nsxkg.progress import terminal_progress
     from nsxkg.validate import validate_build
 
     cfg = settings(build_dir=build_dir, shapes=shapes)
-    report = validate_build(cfg.build_dir, cfg.shapes, engine)
+    with terminal_progress() as progress:
+        report = validate_build(cfg.build_dir, cfg.shapes, engine, progress=progress)
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
     if report.conforms:
@@ -135,10 +138,13 @@ def validate(build_dir: Path | None, shapes: Path | None, engine: str) -> None:
 @click.option("--force", is_flag=True, help="Load even if the build was not validated.")
 def load(build_dir: Path | None, store_dir: Path | None, force: bool) -> None:
     """Load the validated build into a new store directory and swap it in."""
+    from nsxkg.progress import terminal_progress
     from nsxkg.store import load as run_load
 
     cfg = settings(build_dir=build_dir, store_dir=store_dir)
-    loaded = run_load(cfg.build_dir, cfg.store_dir, require_valid=not force)
+    with terminal_progress() as progress:
+        loaded = run_load(cfg.build_dir, cfg.store_dir, require_valid=not force,
+                          progress=progress)
     click.echo(f"loaded {loaded.quads:,} quads into {loaded.path} (now {cfg.store_dir}/current)")
     if loaded.indexing_seconds is not None:
         click.echo(f"text index: {loaded.manifest.get('text_literals', 0):,} literals in "
@@ -151,30 +157,47 @@ def load(build_dir: Path | None, store_dir: Path | None, force: bool) -> None:
 @click.option("--graph-store", default=None, help="Its Graph Store Protocol address [env "
               "NSXKG_PUBLISH_GRAPH_STORE; derived for Oxigraph, Fuseki, GraphDB, Virtuoso]")
 @build_dir_option
-@click.option("--user", default=None, help="HTTP Basic user; the password comes from env "
-              "NSXKG_PUBLISH_PASSWORD (a bearer token from NSXKG_PUBLISH_TOKEN) "
-              "[env NSXKG_PUBLISH_USER]")
+@click.option("--user", default=None, help="Login (HTTP Basic or Digest, and Virtuoso's SQL "
+              "port); the password comes from env NSXKG_PUBLISH_PASSWORD (a bearer token "
+              "from NSXKG_PUBLISH_TOKEN) [env NSXKG_PUBLISH_USER]")
+@click.option("--loader", type=click.Choice(["auto", "gsp", "bulk"]), default=None,
+              help="gsp: Graph Store Protocol PUT per graph (atomic per graph); bulk: the "
+              "server's bulk loader (Oxigraph, Virtuoso; not atomic); auto: bulk for graphs "
+              "the server does not hold yet, gsp for the others [env NSXKG_PUBLISH_LOADER; "
+              "auto]")
+@click.option("--isql", default=None, help="Virtuoso's SQL port, HOST:PORT, for its bulk "
+              "loader (needs the isql-vt client) [env NSXKG_PUBLISH_ISQL]")
+@click.option("--server-build-dir", type=click.Path(path_type=Path), default=None,
+              help="The build directory as the Virtuoso server sees it, when it is mounted "
+              "elsewhere there [env NSXKG_PUBLISH_SERVER_BUILD_DIR; the local path]")
 @click.option("--timeout", type=float, default=None,
               help="Seconds to wait on each request [env NSXKG_PUBLISH_TIMEOUT; 300]")
 def publish(endpoint: str | None, graph_store: str | None, build_dir: Path | None,
-            user: str | None, timeout: float | None) -> None:
-    """Replace every named graph of the validated build on a SPARQL 1.1 Graph Store Protocol
-    server (Fuseki, GraphDB, Virtuoso, QLever, Oxigraph), then check each graph's triple count
-    there. Exit 1 when a count differs, 2 on any other error."""
-    from nsxkg.progress import terminal_bars
+            user: str | None, loader: str | None, isql: str | None,
+            server_build_dir: Path | None, timeout: float | None) -> None:
+    """Put every named graph of the validated build on another SPARQL server (Virtuoso,
+    Oxigraph, Fuseki, GraphDB, QLever), then check each graph's triple count there.
+    Exit 1 when a count differs, 2 on any other error."""
+    from nsxkg.progress import terminal_progress
     from nsxkg.publish import publish as run_publish
     from nsxkg.publish import target
 
     cfg = settings(build_dir=build_dir, publish_endpoint=endpoint,
-                   publish_graph_store=graph_store, publish_user=user, publish_timeout=timeout)
+                   publish_graph_store=graph_store, publish_user=user, publish_timeout=timeout,
+                   publish_loader=loader, publish_isql=isql,
+                   publish_server_build_dir=server_build_dir)
     if not cfg.publish_endpoint:
         raise click.UsageError("give the server's SPARQL endpoint: --endpoint URL")
     secret = cfg.publish_password.get_secret_value() if cfg.publish_password else None
     token = cfg.publish_token.get_secret_value() if cfg.publish_token else None
     to = target(cfg.publish_endpoint, cfg.publish_graph_store, user=cfg.publish_user,
-                password=secret, token=token, timeout=cfg.publish_timeout)
-    for done in run_publish(cfg.build_dir, to, progress=terminal_bars()):
-        click.echo(f"{done.on_server:>10,}  {done.iri}  ({done.seconds:.1f} s)")
+                password=secret, token=token, timeout=cfg.publish_timeout,
+                isql=cfg.publish_isql, server_build_dir=cfg.publish_server_build_dir)
+    with terminal_progress() as progress:
+        published = run_publish(cfg.build_dir, to, progress=progress,
+                                loader=cfg.publish_loader)
+    for done in published:
+        click.echo(f"{done.on_server:>10,}  {done.iri}  ({done.method}, {done.seconds:.1f} s)")
     click.echo(f"published to {to.graph_store}; counts checked at {to.endpoint}")
 
 
@@ -257,6 +280,53 @@ def synth_frameworks(out: Path, sources: Path | None, frameworks: Path | None, s
     click.echo(f"{corpus.releases:,} synthetic releases of {corpus.occupations:,} frameworks "
                f"(occupations of O*NET {corpus.release}) → {corpus.directory}")
     click.echo(f"build them with: nsxkg build --frameworks {corpus.directory} --allow-synthetic")
+
+
+@main.command()
+@click.option("--endpoint", required=True, help="SPARQL query endpoint of the other server, "
+              "holding the same build (nsxkg publish)")
+@store_dir_option
+@click.option("--engine", default=None, help="Its engine, as query headers name it "
+              "(# differs: ENGINE | why) [default: from its Server header: virtuoso, "
+              "oxigraph, …]")
+@click.option("--query", "only", multiple=True, help="Only this example (repeatable).")
+@click.option("--dataset/--no-dataset", default=True, show_default=True,
+              help="Send the build's graphs as default-graph-uri and named-graph-uri, so the "
+              "other server answers over exactly them (its own graphs left out).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@click.option("--timeout", type=float, default=60.0, show_default=True,
+              help="Seconds to wait for each answer from the other server (a query that "
+              "takes longer there counts as an error).")
+def portability(endpoint: str, store_dir: Path | None, engine: str | None,
+                only: tuple[str, ...], dataset: bool, fmt: str, timeout: float) -> None:
+    """Run every example query here and on another server, and print, per query, the rows
+    each gave and whether the answers are equal (as RDF terms, after the normalisation of
+    docs/publishing.md). Exit 1 when an answer differs and the query's header does not
+    explain it (# differs: ENGINE | why), 2 on any other error."""
+    import httpx
+
+    from nsxkg.catalogue import load_catalogue
+    from nsxkg.endpoints import EndpointError, identify
+    from nsxkg.portability import PortabilityError, as_json, build_graphs, compare, table
+    from nsxkg.store import open_store
+
+    cfg = settings(store_dir=store_dir)
+    store, build = open_store(cfg.store_dir)
+    catalogue = load_catalogue(cfg.queries)
+    unknown = sorted(set(only) - {q.name for q in catalogue.examples})
+    if unknown:
+        raise click.UsageError(f"no example query named {', '.join(unknown)}")
+    graphs = build_graphs(build.manifest) if dataset else []
+    with httpx.Client(timeout=httpx.Timeout(timeout, connect=10.0)) as client:
+        try:
+            name = engine or identify(client, endpoint)
+        except EndpointError as err:
+            raise PortabilityError(str(err)) from err
+        rows = compare(store, client, endpoint, catalogue, name, graphs, only)
+    click.echo(table(rows, name) if fmt == "table" else as_json(rows, name, endpoint), nl=False)
+    if any(r.failed for r in rows):
+        sys.exit(EXIT_NONCONFORMANT)
 
 
 QUERY_FORMATS = ["table", "csv", "tsv", "json", "xml", "turtle", "ntriples", "jsonld", "nquads"]
@@ -361,11 +431,13 @@ def fetch(source: str, release: str, kind: str, sources: Path | None,
     Resumes an interrupted download, verifies checksums and the zip, and skips a zip already
     present that matches its .sha256 file.
     """
-    from nsxkg.fetch import fetch_onet, terminal_progress
+    from nsxkg.fetch import fetch_onet
+    from nsxkg.progress import terminal_progress
 
     cfg = settings(sources=sources, onet_download_url=base_url)
-    fetched = fetch_onet(release, kind, cfg.sources, cfg.onet_download_url,
-                         progress=terminal_progress(), notify=lambda m: click.echo(m, err=True))
+    with terminal_progress() as progress:
+        fetched = fetch_onet(release, kind, cfg.sources, cfg.onet_download_url,
+                             progress=progress, notify=lambda m: click.echo(m, err=True))
     click.echo(fetched.summary())
 
 

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     publish_password: SecretStr | None = None
     publish_token: SecretStr | None = None
     publish_timeout: float = 300.0
+    publish_loader: str = "auto"  # auto, gsp or bulk (nsxkg.publish)
+    publish_isql: str | None = None  # Virtuoso's SQL port, host:port, for its bulk loader
+    publish_server_build_dir: Path | None = None  # the build directory as the server sees it
 
     @field_validator("base_iri")
     @classmethod

@@ -19,23 +19,20 @@ import binascii
 import hashlib
 import os
 import re
-import sys
-import time
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import IO, Protocol
 
 import httpx
 
 from nsxkg import __version__
 from nsxkg.errors import InputError, NsxkgError
+from nsxkg.progress import Progress, Quiet
 
-__all__ = ["FetchError", "Fetched", "Progress", "fetch_file", "fetch_onet", "onet_zip_name",
-           "terminal_progress"]
+__all__ = ["FetchError", "Fetched", "fetch_file", "fetch_onet", "onet_zip_name"]
 
 KINDS = ("text", "excel")  # the editions O*NET publishes each release in
 Verify = Callable[[Path, str], None]
@@ -152,7 +149,7 @@ def fetch_file(url: str, target: Path, *, verify: Verify, progress: Progress | N
     target.parent.mkdir(parents=True, exist_ok=True)
     part = _sibling(target, ".part")
     with _client(timeout) as client:
-        download = _download(client, url, part, progress or QuietProgress(), say)
+        download = _download(client, url, part, progress or Quiet(), say)
         expected = dict(download.expected)
         if "sha256" not in expected:  # a header gave none: try a checksum file beside the zip
             expected.update(_published_sha256(client, url, target.name, say))
@@ -265,19 +262,18 @@ def _receive(response: httpx.Response, url: str, part: Path, start: int,
     hashers = _hashers(part if start else None, algorithms)
     total = _expected_size(response, start)
     done = start
-    progress.start(PurePosixPath(url).name, total, done)
-    try:
-        with part.open("ab" if start else "wb") as out:
-            # No chunk_size: httpx would hold bytes back until a chunk fills, and lose them on
-            # a dropped connection; written as they arrive, they are kept for the resume.
-            for chunk in response.iter_bytes():
-                out.write(chunk)
-                for hasher in hashers.values():
-                    hasher.update(chunk)
-                done += len(chunk)
-                progress.update(done)
-    finally:
-        progress.finish()
+    task = progress.task(PurePosixPath(url).name, total, unit="bytes", completed=done)
+    with part.open("ab" if start else "wb") as out:
+        # No chunk_size: httpx would hold bytes back until a chunk fills, and lose them on
+        # a dropped connection; written as they arrive, they are kept for the resume.
+        for chunk in response.iter_bytes():
+            out.write(chunk)
+            for hasher in hashers.values():
+                hasher.update(chunk)
+            done += len(chunk)
+            task.update(done)
+    if total is None or done == total:
+        task.finish()
     if total is not None and done != total:
         raise FetchError(f"download of {url} stopped at {done:,} of {total:,} bytes; "
                          f"run again to resume from {part}")
@@ -417,76 +413,3 @@ def _write_checksum(path: Path, digest: str, name: str) -> None:
     tmp = _sibling(path, ".tmp")
     tmp.write_text(f"{digest}  {name}\n", encoding="utf-8")
     os.replace(tmp, path)
-
-
-# -- progress ------------------------------------------------------------------------------
-
-
-class Progress(Protocol):
-    def start(self, label: str, total: int | None, done: int) -> None: ...
-
-    def update(self, done: int) -> None: ...
-
-    def finish(self) -> None: ...
-
-
-class QuietProgress:
-    def start(self, label: str, total: int | None, done: int) -> None:
-        pass
-
-    def update(self, done: int) -> None:
-        pass
-
-    def finish(self) -> None:
-        pass
-
-
-class LineProgress:
-    """One ``\\r``-rewritten line: name, bytes done / total, percentage, rate."""
-
-    def __init__(self, stream: IO[str], interval: float = 0.1):
-        self.stream = stream
-        self.interval = interval  # redraw at most this often: a terminal write per chunk is slow
-        self.label = ""
-        self.total: int | None = None
-        self.first = 0
-        self.began = self.drawn = 0.0
-        self.done = 0
-
-    def start(self, label: str, total: int | None, done: int) -> None:
-        self.label, self.total, self.first, self.done = label, total, done, done
-        self.began = time.monotonic()
-        self.drawn = 0.0
-        self._draw()
-
-    def update(self, done: int) -> None:
-        self.done = done
-        if time.monotonic() - self.drawn >= self.interval:
-            self._draw()
-
-    def finish(self) -> None:
-        self._draw()
-        self.stream.write("\n")
-        self.stream.flush()
-
-    def _draw(self) -> None:
-        now = time.monotonic()
-        self.drawn = now
-        rate = (self.done - self.first) / max(now - self.began, 1e-6)
-        size = _mb(self.done) + (f" / {_mb(self.total)}" if self.total else "")
-        percent = f"  {100 * self.done / self.total:3.0f}%" if self.total else ""
-        self.stream.write(f"\r{self.label}  {size}{percent}  {_mb(int(rate))}/s   ")
-        self.stream.flush()
-
-
-def _mb(n: int) -> str:
-    return f"{n / 1_000_000:.1f} MB"
-
-
-def terminal_progress(stream: IO[str] | None = None,
-                      environ: Mapping[str, str] | None = None) -> Progress:
-    """A progress line on a terminal; nothing when output is piped, logged, or under CI."""
-    out = stream if stream is not None else sys.stderr
-    env = os.environ if environ is None else environ
-    ci = env.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-    return LineProgress(out) if out.isatty() and not ci else QuietProgress()

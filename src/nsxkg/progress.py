@@ -1,19 +1,31 @@
-"""A build's progress on a terminal: one bar per source file, redrawn in place.
+"""Progress on a terminal, for every long step: build, validate, load, publish and fetch.
 
-Each bar shows how far the file has been read (bytes for text and CSV, rows over the sheet's
-declared size for Excel), the rows converted so far, the rate and the elapsed time. Bars are
-drawn only when standard error is a terminal and ``CI`` is unset: logs and pipes get nothing.
+One mechanism, drawn by `rich <https://rich.readthedocs.io>`_: a step opens a *task* (a
+label, and a total when it is known) and updates it; the build and publish report rows read
+from a file, whose bar shows how far the file's reader has got. Bars are drawn only when
+standard error is a terminal and ``CI`` is unset: logs and pipes get nothing, and the
+commands' own output (summaries on standard output) is unchanged either way.
+
+    with terminal_progress() as progress:
+        build(settings, progress)
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import IO, Protocol
+from types import TracebackType
+from typing import IO, Any, Protocol
+
+from rich.console import Console
+from rich.progress import BarColumn, ProgressColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
+from rich.progress import Task as RichTask
+from rich.table import Column
+from rich.text import Text
 
 Fraction = Callable[[], float | None]
 
@@ -46,99 +58,175 @@ def fraction_read(file: str) -> float | None:
     return None if value is None else min(max(value, 0.0), 1.0)
 
 
+class Task(Protocol):
+    """One step on its own line: ``update`` with how much is done, ``finish`` at the end."""
+
+    def update(self, completed: float) -> None: ...
+
+    def finish(self) -> None: ...
+
+
 class Progress(Protocol):
-    """What a conversion reports: rows converted from a file so far, and when it is done."""
+    """What long steps report to. ``rows``/``done``: rows converted from (or sent from) a
+    file so far, the bar following the file's reader; ``task``: anything else, counted in
+    ``unit`` (``bytes`` are shown in MB) against ``total`` when known."""
 
     def rows(self, label: str, file: str, count: int) -> None: ...
 
     def done(self, label: str, file: str, count: int) -> None: ...
 
-
-LABEL_WIDTH = 44
-BAR_WIDTH = 24
-
-
-def render(label: str, fraction: float | None, rows: int, elapsed: float,
-           *, width: int = 120, unicode: bool = True) -> str:
-    """One bar line, cut to ``width`` so it never wraps (a wrapped line cannot be redrawn)."""
-    full, empty = ("█", "░") if unicode else ("#", "-")
-    if fraction is None:
-        bar, percent = empty * BAR_WIDTH, " --%"
-    else:
-        filled = round(fraction * BAR_WIDTH)
-        bar, percent = full * filled + empty * (BAR_WIDTH - filled), f"{fraction * 100:3.0f}%"
-    if len(label) > LABEL_WIDTH:
-        label = "…" + label[-(LABEL_WIDTH - 1):]
-    rate = rows / elapsed if elapsed > 0 else 0.0
-    minutes, seconds = divmod(int(elapsed), 60)
-    line = (f"{label:<{LABEL_WIDTH}} {bar} {percent} {rows:>10,} rows "
-            f"{_rate(rate):>7} rows/s {minutes}:{seconds:02d}")
-    return line[:max(width - 1, 0)]
+    def task(self, label: str, total: float | None = None, *, unit: str = "",
+             completed: float = 0) -> Task: ...
 
 
-def _rate(per_second: float) -> str:
-    if per_second >= 10_000:
-        return f"{per_second / 1000:.0f}k"
-    if per_second >= 1000:
-        return f"{per_second / 1000:.1f}k"
-    return f"{per_second:.0f}"
+class _QuietTask:
+    def update(self, completed: float) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
 
 
-class FileBars:
-    """The bars of one build: the current file's bar is redrawn in place (at most every
-    ``interval`` seconds, as a terminal write per row would slow the build), and left on its
-    own line, full, when the file is done."""
-
-    def __init__(self, stream: IO[str], *, interval: float = 0.1,
-                 clock: Callable[[], float] = time.monotonic,
-                 columns: Callable[[], int] | None = None):
-        self.stream = stream
-        self.interval = interval
-        self.clock = clock
-        self.columns = columns or (lambda: shutil.get_terminal_size((120, 24)).columns)
-        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
-        self.unicode = encoding.startswith("utf")
-        self._label: str | None = None
-        self._began = 0.0
-        self._drawn = 0.0
+class Quiet:
+    """No output: piped, logged, or under CI."""
 
     def rows(self, label: str, file: str, count: int) -> None:
-        now = self.clock()
-        if label != self._label:
-            self._start(label, now)
-        elif now - self._drawn < self.interval:
-            return
-        self._draw(label, fraction_read(file), count, now)
+        pass
 
     def done(self, label: str, file: str, count: int) -> None:
-        now = self.clock()
-        if label != self._label:
-            self._start(label, now)
-        self._draw(label, 1.0, count, now)
-        self.stream.write("\n")
-        self.stream.flush()
-        self._label = None
+        pass
 
-    def _start(self, label: str, now: float) -> None:
-        self._label, self._began = label, now
+    def task(self, label: str, total: float | None = None, *, unit: str = "",
+             completed: float = 0) -> Task:
+        return _QuietTask()
 
-    def _draw(self, label: str, fraction: float | None, rows: int, now: float) -> None:
-        self._drawn = now
-        line = render(label, fraction, rows, now - self._began, width=self.columns(),
-                      unicode=self.unicode)
-        self.stream.write(f"\r{line}\033[K")
-        self.stream.flush()
+    def __enter__(self) -> Quiet:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+def _amount(count: float, unit: str) -> str:
+    if unit == "bytes":
+        return f"{count / 1e6:,.1f} MB"
+    return f"{count:,.0f} {unit}".rstrip()
+
+
+def _rate(per_second: float, unit: str) -> str:
+    if unit == "bytes":
+        return f"{per_second / 1e6:.1f} MB/s"
+    if per_second >= 10_000:
+        return f"{per_second / 1000:.0f}k {unit}/s"
+    if per_second >= 1000:
+        return f"{per_second / 1000:.1f}k {unit}/s"
+    return f"{per_second:.0f} {unit}/s"
+
+
+class _AmountColumn(ProgressColumn):
+    """How much is done, of what, and how fast: ``30,000 rows  462 rows/s`` or
+    ``12.5 / 45.0 MB  3.1 MB/s``."""
+
+    def render(self, task: RichTask) -> Text:
+        unit: str = task.fields.get("unit", "")
+        if not unit:  # a step without a count: the bar and the time say it all
+            return Text("")
+        count: float = task.fields.get("count", task.completed)
+        text = _amount(count, unit)
+        if unit == "bytes" and task.total:
+            text = f"{count / 1e6:,.1f} / {_amount(task.total, unit)}"
+        elapsed = task.elapsed or 0.0
+        if elapsed > 0:
+            text += f"  {_rate((count - task.fields.get('first', 0)) / elapsed, unit)}"
+        return Text(text, style="progress.data.speed")
+
+
+class _PercentColumn(ProgressColumn):
+    def render(self, task: RichTask) -> Text:
+        return Text("  --%" if task.total is None else f"{task.percentage:4.0f}%",
+                    style="progress.percentage")
+
+
+class _RichTask:
+    def __init__(self, bars: RichProgress, task: TaskID, unit: str):
+        self._bars, self._id, self._unit = bars, task, unit
+
+    def update(self, completed: float) -> None:
+        self._bars.update(self._id, completed=completed, count=completed)
+
+    def finish(self) -> None:
+        task = self._bars.tasks[self._id] if self._id < len(self._bars.tasks) else None
+        done = task.completed if task is not None else 0
+        total = task.total if task is not None and task.total is not None else max(done, 1)
+        self._bars.update(self._id, total=total, completed=total)
+        self._bars.stop_task(self._id)
+
+
+class Bars:
+    """Bars on a terminal, drawn by rich (redrawn ten times a second at most, so a step may
+    report as often as it likes)."""
+
+    def __init__(self, console: Console, *, auto_refresh: bool = True,
+                 clock: Callable[[], float] = time.monotonic):
+        self.console = console
+        # Labels are cut (with an ellipsis) rather than wrapped: a wrapped line cannot be
+        # redrawn in place. Widths fit a line in 80 columns.
+        self._bars = RichProgress(
+            TextColumn("{task.description}", markup=False,
+                       table_column=Column(max_width=30, no_wrap=True, overflow="ellipsis")),
+            BarColumn(bar_width=10), _PercentColumn(),
+            _AmountColumn(table_column=Column(no_wrap=True)), TimeElapsedColumn(),
+            console=console, auto_refresh=auto_refresh, refresh_per_second=10,
+            get_time=clock)
+        self._files: dict[str, TaskID] = {}
+
+    def __enter__(self) -> Bars:
+        self._bars.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self._bars.stop()
+
+    def refresh(self) -> None:
+        self._bars.refresh()
+
+    def task(self, label: str, total: float | None = None, *, unit: str = "",
+             completed: float = 0) -> Task:
+        task = self._bars.add_task(label, total=total, unit=unit, count=completed,
+                                   first=completed)
+        self._bars.update(task, completed=completed)
+        return _RichTask(self._bars, task, unit)
+
+    def rows(self, label: str, file: str, count: int) -> None:
+        task = self._files.get(label)
+        if task is None:
+            # No total until the reader tells how far it is: rich draws a pulsing bar.
+            task = self._files[label] = self._bars.add_task(label, total=None, unit="rows",
+                                                            count=0, first=0)
+        fraction = fraction_read(file)
+        fields: dict[str, Any] = {"count": count}
+        if fraction is not None:
+            fields.update(total=1.0, completed=fraction)
+        self._bars.update(task, **fields)
+
+    def done(self, label: str, file: str, count: int) -> None:
+        self.rows(label, file, count)
+        task = self._files.pop(label)
+        self._bars.update(task, total=1.0, completed=1.0, count=count)
+        self._bars.stop_task(task)
 
 
 def in_ci(environ: Mapping[str, str]) -> bool:
     return environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
-def terminal_bars(stream: IO[str] | None = None,
-                  environ: Mapping[str, str] | None = None) -> FileBars | None:
-    """Bars on standard error when it is a terminal outside CI; otherwise None (quiet)."""
+def terminal_progress(stream: IO[str] | None = None,
+                      environ: Mapping[str, str] | None = None) -> Bars | Quiet:
+    """Bars on standard error when it is a terminal outside CI; otherwise quiet. Use it as a
+    context manager: the bars are drawn from entering to leaving it."""
     out = stream if stream is not None else sys.stderr
     env = os.environ if environ is None else environ
     if in_ci(env) or not out.isatty():
-        return None
-    return FileBars(out)
+        return Quiet()
+    return Bars(Console(file=out, force_terminal=True))

@@ -26,9 +26,11 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
+from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +40,7 @@ from nsxkg import framework_index, partitions, textindex
 from nsxkg.conformance import require_conforming
 from nsxkg.errors import StoreError
 from nsxkg.locking import exclusive
+from nsxkg.progress import Progress, Quiet
 
 if TYPE_CHECKING:
     from nsxkg.build import Manifest
@@ -57,7 +60,8 @@ class LoadedBuild:
     indexing_seconds: float | None = None  # building the text index, when this load did
 
 
-def load(build_dir: Path, store_dir: Path, *, require_valid: bool = True) -> LoadedBuild:
+def load(build_dir: Path, store_dir: Path, *, require_valid: bool = True,
+         progress: Progress | None = None) -> LoadedBuild:
     # Imported here: they pull in the converters and pySHACL (seconds), which a server
     # opening the store with ``open_store`` never needs.
     from nsxkg.build import Manifest
@@ -69,11 +73,11 @@ def load(build_dir: Path, store_dir: Path, *, require_valid: bool = True) -> Loa
     builds.mkdir(parents=True, exist_ok=True)
     with _exclusive(builds):
         _remove_stale(builds)
-        return _load_locked(build_dir, store_dir, builds, manifest)
+        return _load_locked(build_dir, store_dir, builds, manifest, progress or Quiet())
 
 
 def _load_locked(build_dir: Path, store_dir: Path, builds: Path,
-                 manifest: Manifest) -> LoadedBuild:
+                 manifest: Manifest, progress: Progress) -> LoadedBuild:
     final = builds / manifest.digest[:16]
     previous = current_build(store_dir)
     if (final / BUILD_INFO).is_file():
@@ -86,26 +90,34 @@ def _load_locked(build_dir: Path, store_dir: Path, builds: Path,
     try:
         # The framework pages' data comes from the build's files, not the store: another
         # process assembles it while this one loads.
-        with ProcessPoolExecutor(max_workers=1) as pool:
+        # Spawned, not forked: a forked child would hold this load's lock after a kill.
+        with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
             pages = pool.submit(framework_index.write, build_dir,
                                 [asdict(g) for g in manifest.graphs], manifest.base_iri,
                                 staging)
             store = ox.Store(str(staging))
+            files = manifest.graph_files(build_dir)
             # One bulk load over every graph file: a call per file costs a RocksDB ingestion
             # each, which three thousand framework graphs would pay three thousand times.
-            stream = io.BufferedReader(ChainedFiles(manifest.graph_files(build_dir)),
-                                       buffer_size=1 << 20)
+            task = progress.task("load: N-Quads into Oxigraph",
+                                 sum(f.stat().st_size for f in files), unit="bytes")
+            stream = io.BufferedReader(ChainedFiles(files, task.update), buffer_size=1 << 20)
             store.bulk_load(input=stream, format=ox.RdfFormat.N_QUADS)
+            task.finish()
+            step = progress.task("load: compact the store")
             store.optimize()
             framework_releases = pages.result()
         quads = len(store)
+        step.finish()
         # Per-build figures the server would otherwise compute on start or first request.
+        step = progress.task("load: text index and VoID partitions")
         started = time.perf_counter()
         corpus = textindex.from_store(store)
         textindex.write(corpus, staging)
         indexing = time.perf_counter() - started
         partitions.write(partitions.count(store), staging)
         store.flush()
+        step.finish()
         del store
         from nsxkg.build import MANIFEST
 
@@ -126,11 +138,13 @@ def _load_locked(build_dir: Path, store_dir: Path, builds: Path,
 
 
 class ChainedFiles(io.RawIOBase):
-    """Several files read as one stream."""
+    """Several files read as one stream; ``read`` is told the bytes read so far."""
 
-    def __init__(self, paths: list[Path]):
+    def __init__(self, paths: list[Path], read: Callable[[float], None] | None = None):
         self._paths = list(paths)
         self._current: io.BufferedReader | None = None
+        self._read = read
+        self._total = 0
 
     def readable(self) -> bool:
         return True
@@ -143,6 +157,9 @@ class ChainedFiles(io.RawIOBase):
                 self._current = self._paths.pop(0).open("rb")
             count: int = self._current.readinto(buffer)
             if count:
+                self._total += count
+                if self._read is not None:
+                    self._read(self._total)
                 return count
             self._current.close()
             self._current = None

@@ -24,7 +24,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -43,6 +43,7 @@ from nsxkg.config import Settings
 from nsxkg.conformance import REPORT
 from nsxkg.errors import InputError
 from nsxkg.namespaces import NSX, RDF
+from nsxkg.progress import Progress, Quiet
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,8 @@ class Task:
 
 
 def validate_build(build_dir: Path, shapes_dir: Path, engine: str = "turbo",
-                   jobs: int | None = None, queries_dir: Path | None = None) -> Report:
+                   jobs: int | None = None, queries_dir: Path | None = None,
+                   progress: Progress | None = None) -> Report:
     """Validate every data graph of a build against the shapes and the quality-control
     queries (queries/qc/*-violation.rq), spread over worker processes."""
     manifest = Manifest.read(build_dir)
@@ -164,7 +166,7 @@ def validate_build(build_dir: Path, shapes_dir: Path, engine: str = "turbo",
         tasks = [Task(u, shapes_dir, engine, ontology, queries, part,
                       extra if u.context else ())
                  for u in units for part in PARTS[engine]]
-        found = [v for batch in _run(tasks, jobs) for v in batch]
+        found = [v for batch in _run(tasks, jobs, progress or Quiet()) for v in batch]
     violations = _located(build_dir, manifest, found)
     report = Report(manifest.digest, not violations, len(data), violations, notes)
     report.write(build_dir)
@@ -231,16 +233,41 @@ def onet_occupations(manifest: Manifest, build_dir: Path, out: Path) -> Path | N
     return out if found else None
 
 
-def _run(tasks: list[Task], jobs: int | None) -> list[list[Violation]]:
+def _run(tasks: list[Task], jobs: int | None, progress: Progress) -> list[list[Violation]]:
     """Each task's violations, in the order given; costliest tasks start first so the two
     workers finish together (longest-processing-time-first)."""
     workers = min(jobs or os.cpu_count() or 1, len(tasks), MAX_JOBS)
+    # A worker reports nothing until its task is done: one bar over all the work, moved by
+    # each task's share of the estimated cost as it ends.
+    bar = progress.task(f"validate: {len(tasks)} checks ({engine_of(tasks)})",
+                        sum(t.cost for t in tasks))
+    done = 0.0
+
+    def finished(task: Task) -> None:
+        nonlocal done
+        done += task.cost
+        bar.update(done)
+
     if workers <= 1 or sum(t.cost for t in tasks) <= PARALLEL_ABOVE:
-        return [_check(task) for task in tasks]
+        results = []
+        for task in tasks:
+            results.append(_check(task))
+            finished(task)
+        bar.finish()
+        return results
     order = sorted(range(len(tasks)), key=lambda i: -tasks[i].cost)
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = {i: pool.submit(_check, tasks[i]) for i in order}
+        index = {future: i for i, future in futures.items()}
+        for future in as_completed(index):
+            future.result()  # a worker's error surfaces here, as soon as it happens
+            finished(tasks[index[future]])
+        bar.finish()
         return [futures[i].result() for i in range(len(tasks))]
+
+
+def engine_of(tasks: list[Task]) -> str:
+    return ", ".join(sorted({t.engine for t in tasks})) or "nothing to check"
 
 
 def _check(task: Task) -> list[Violation]:

@@ -21,6 +21,7 @@ from nsxkg.web import (
     crosswalks,
     dumps,
     frameworks,
+    health,
     linked_data,
     pages,
     search,
@@ -59,7 +60,8 @@ def create_app(settings: Settings) -> FastAPI:
                                        "X-Result-Count", "Retry-After"], max_age=3600)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for router in (sparql.router, linked_data.router, void.router, dumps.router, crosswalks.router,
-                   pages.router, frameworks.router, search.router, search.api, admin.router):
+                   pages.router, frameworks.router, search.router, search.api, admin.router,
+                   health.router):
         app.include_router(router)
     app.include_router(api_queries.router(settings.queries))
 

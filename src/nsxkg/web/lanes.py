@@ -67,6 +67,17 @@ class LanedPool(WorkerPool):
     def live(self) -> int:
         return super().live + (self.express.live if self.express is not None else 0)
 
+    def heal(self) -> None:
+        super().heal()
+        if self.express is not None:
+            self.express.heal()
+
+    def lanes_up(self) -> dict[str, int]:
+        lanes = {"main": super().live}
+        if self.express is not None:
+            lanes["express"] = self.express.live
+        return lanes
+
     @property
     def main_free(self) -> bool:
         """Whether a query sent to the main lane now would start at once.

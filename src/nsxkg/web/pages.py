@@ -15,6 +15,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from nsxkg import partitions
 from nsxkg.namespaces import NSX, PREFIXES, RDF, SKOS
 from nsxkg.web import frameworks, views
 from nsxkg.web.deps import HERE, AppState, State
@@ -58,7 +59,8 @@ def home(request: Request, state: State) -> Response:
     stats = state.cache.get("stats")
     if stats is None:
         shown, total = frameworks.home_frameworks(state)
-        stats = state.cache["stats"] = {**views.stats(state.store),
+        classes, _, _ = partitions.for_build(state.store, state.build.path)
+        stats = state.cache["stats"] = {**views.stats(classes),
                                         "triples": state.build.quads,
                                         "frameworks_list": shown, "frameworks_total": total}
     # The home page's data is the dataset description.

@@ -348,20 +348,20 @@ class WorkerPool:
         with self._lock:
             return sum(1 for w in self._all if w.alive)
 
+    def lanes_up(self) -> dict[str, int]:
+        """Live workers per lane (one lane here); a lane with none cannot answer."""
+        return {"main": self.live}
+
     def _track(self, worker: Worker) -> None:
         with self._lock:
             self._all.add(worker)
-
-    def _forget(self, worker: Worker) -> None:
-        with self._lock:
-            self._all.discard(worker)
 
     async def run(self, job: Job) -> Answer:
         assert self._idle is not None, "the pool has not been started"
         loop = asyncio.get_running_loop()
         started = loop.time()
         try:
-            worker = await asyncio.wait_for(self._idle.get(), timeout=self.timeout)
+            worker = await self._take(started)
         except TimeoutError as err:
             if self.failed >= self.size:
                 raise QueryFailed(503, "the query workers could not open the store; "
@@ -392,8 +392,37 @@ class WorkerPool:
         self._idle.put_nowait(worker)
         return answer
 
+    async def _take(self, started: float) -> Worker:
+        """An idle worker that is alive; one that died while idle (killed from outside, or
+        out of memory) is replaced, not handed a query."""
+        assert self._idle is not None
+        loop = asyncio.get_running_loop()
+        while True:
+            remaining = self.timeout - (loop.time() - started)
+            worker = await asyncio.wait_for(self._idle.get(), timeout=max(remaining, 0.0))
+            if worker.alive:
+                return worker
+            self._replace(worker)  # a no-op when heal() has replaced it already
+
+    def heal(self) -> None:
+        """Replace the workers that died while idle. Queries replace them as they meet them;
+        this is for a server that gets no queries, as a balancer sends none to a replica whose
+        health check fails."""
+        if self._closed or self._idle is None:
+            return
+        with self._lock:
+            dead = [w for w in self._all if not w.alive]
+        for worker in dead:
+            self._replace(worker)
+
     def _replace(self, dead: Worker) -> None:
-        self._forget(dead)
+        """Start a worker in place of ``dead``, once: a worker found dead both by heal() and
+        by the query it was running is replaced by whichever comes first."""
+        with self._lock:
+            if dead not in self._all:
+                return
+            self._all.discard(dead)
+        dead.kill()  # reaps the process and closes its pipe (it may be dead already)
         if self._closed:
             return
         task = asyncio.get_running_loop().create_task(self._arrive())
