@@ -142,6 +142,7 @@ def build(settings: Settings, progress: Progress | None = None) -> Manifest:
         iris = Iris(settings.base_iri)
         outputs = [_ontology_graph(settings, iris), _catalogue_graph(settings, iris)]
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+        job: FrameworkJob | None = None
         try:
             (staging / "graphs").mkdir()
             (staging / ORIGIN_PARTS).mkdir()
@@ -167,6 +168,8 @@ def build(settings: Settings, progress: Progress | None = None) -> Manifest:
             (staging / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
             _swap_in(staging, target)
         except BaseException:
+            if job is not None:
+                job.cancel()
             shutil.rmtree(staging, ignore_errors=True)
             raise
     return manifest

@@ -136,6 +136,11 @@ class FrameworkJob:
             self._bar.update(sum(f.result().releases for f in done if f.exception() is None))
         return any(f.exception() is None and f.result().problems for f in done)
 
+    def cancel(self) -> None:
+        """Stop converting (the build failed elsewhere): queued batches are dropped."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
     def watch(self, progress: Progress | None) -> None:
         """Report releases converted on ``progress`` (updated when ``failed`` is asked)."""
         if progress is not None:
