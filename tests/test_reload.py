@@ -85,7 +85,7 @@ def test_admin_reload_swaps_the_build_under_a_streaming_client(
         before, etag_before = count(server.url)
         assert before == a.quads
         lifecycle = APPS[server.url].state.lifecycle
-        old_pool = lifecycle.state.pool
+        old_pool = lifecycle.state.service
         workers = old_pool.live  # at least those that started (more may still be starting)
         status, body = post(server.url + "/admin/reload")
         assert status == 200 and not json.loads(body)["changed"]
@@ -119,7 +119,7 @@ def test_admin_reload_swaps_the_build_under_a_streaming_client(
             time.sleep(0.1)
         assert lifecycle._retired == []
         assert old_pool.live == 0
-        assert lifecycle.state.pool is not old_pool and lifecycle.state.pool.live >= workers
+        assert lifecycle.state.service is not old_pool and lifecycle.state.service.live >= workers
 
 
 def test_reload_is_refused_from_elsewhere(builds: tuple[Path, Path],

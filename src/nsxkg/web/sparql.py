@@ -2,8 +2,9 @@
 
 https://www.w3.org/TR/sparql11-protocol/#query-operation — GET, POST form-encoded and POST
 ``application/sparql-query``, with ``default-graph-uri`` / ``named-graph-uri``. The query
-runs in a kill-able worker (see workers.py); everything decided from the request alone
-(missing query, update, SERVICE, Accept) is answered before a worker is involved.
+goes to the query service (service.py: policy, cache, lanes, workers); everything decided
+from the request alone (missing query, update, SERVICE, Accept) is answered before a worker
+is involved.
 """
 
 from __future__ import annotations
@@ -17,11 +18,20 @@ from fastapi.responses import Response
 from nsxkg.formats import BY_NAME, Format, Kind, by_name, of_kind
 from nsxkg.namespaces import PREFIXES
 from nsxkg.web.deps import AppState, State
-from nsxkg.web.http import error, etag_for, get_and_head, not_modified, validators, wants_html
-from nsxkg.web.limits import READ_ONLY, Refusal, screen
+from nsxkg.web.failures import QueryError
+from nsxkg.web.http import (
+    error,
+    etag_for,
+    failed,
+    get_and_head,
+    not_modified,
+    validators,
+    wants_html,
+)
+from nsxkg.web.limits import client_address
 from nsxkg.web.negotiation import NotAcceptable, negotiate
+from nsxkg.web.service import READ_ONLY, QueryRequest
 from nsxkg.web.service_description import service_description
-from nsxkg.web.workers import Job, QueryFailed
 
 router = APIRouter()
 
@@ -109,9 +119,10 @@ async def _answer(request: Request, state: AppState, params: dict[str, list[str]
     query = queries[0] if queries else ""
     if not query.strip():
         return error(request, 400, "missing query: the `query` parameter is empty")
-    analysis = screen(query, state.settings)
-    if isinstance(analysis, Refusal):
-        return error(request, analysis.status, analysis.message)
+    try:
+        analysis = state.service.check(query)
+    except QueryError as err:
+        return failed(request, err)
 
     override = _single(params.get("format"))
     kinds: tuple[Kind, ...] = (("rdf",) if analysis.form in ("CONSTRUCT", "DESCRIBE") else
@@ -140,14 +151,13 @@ async def _answer(request: Request, state: AppState, params: dict[str, list[str]
     cached = not_modified(request, state, etag)
     if cached is not None:
         return cached
-    job = Job(query=query, results_format=results_fmt.name if results_fmt else None,
-              rdf_format=rdf_fmt.name if rdf_fmt else None, default_graphs=default_graphs,
-              named_graphs=named_graphs, limit=state.settings.result_limit)
+    asked = QueryRequest(query, client_address(request.scope),
+                         results_fmt.name if results_fmt else None,
+                         rdf_fmt.name if rdf_fmt else None, default_graphs, named_graphs)
     try:
-        answer = await state.pool.run(job)
-    except QueryFailed as err:
-        headers = {"Retry-After": "5"} if err.status == 503 else None
-        return error(request, err.status, str(err), headers=headers)
+        answer = await state.service.run(asked)
+    except QueryError as err:
+        return failed(request, err)
     fmt = BY_NAME[answer.format]
     headers = validators(state, etag)
     headers["X-Result-Count"] = str(answer.count)

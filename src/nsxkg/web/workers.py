@@ -8,6 +8,13 @@ the request answers 503 and the other workers keep serving.
 
 Workers also serialise the answer and enforce the result-size limit themselves, so what
 crosses the pipe is either a complete body or an error — never a truncated 200.
+
+Oxigraph's parser and evaluator recurse on the query's structure; on the main thread's 8 MiB
+stack a deeply nested query (or a long chain of ``+``, ``/`` or ``UNION``) overflows it and
+the process dies. The policy refuses bracket nesting past a limit (``service.py``); beyond
+that, each worker runs its queries on a thread with a stack of ``QUERY_STACK_BYTES``: address
+space reserved, not memory used (pages are touched only as deep as a query goes), enough for
+any query within the length limit (tests/web/test_nesting.py).
 """
 
 from __future__ import annotations
@@ -27,6 +34,18 @@ from typing import IO, cast
 
 import pyoxigraph as ox
 
+from nsxkg.web.failures import (
+    BadQuery,
+    Busy,
+    Internal,
+    NotAcceptable,
+    QueryError,
+    TimedOut,
+    TooLarge,
+    Unavailable,
+    WorkerDied,
+)
+
 # "forkserver": workers are forked from a fresh single-threaded interpreter that never held
 # the server's locks, threads or RocksDB handles (as with "spawn"), but that interpreter
 # imports the server's main module and this one only once: a worker then starts in
@@ -38,6 +57,7 @@ _STARTUP_TIMEOUT = 60.0
 # Answers up to this size are read from the pipe on the event loop; larger ones in a thread,
 # so that a big body never holds the loop while it crosses the pipe.
 _INLINE_BYTES = 32 * 1024
+QUERY_STACK_BYTES = 1 << 30
 _log = logging.getLogger(__name__)
 
 
@@ -65,19 +85,18 @@ class Answer:
     count: int  # rows, triples, or 1 for a boolean
 
 
-class QueryFailed(Exception):
-    """The query could not be answered; ``status`` is the HTTP status to send."""
-
-    def __init__(self, status: int, message: str):
-        self.status = status
-        super().__init__(message)
-
-
 # -- the worker process -------------------------------------------------------------------
 
 def _worker_main(conn: Connection, store_path: str, niceness: int) -> None:
     if niceness:
         os.nice(niceness)  # raising it needs no privilege
+    threading.stack_size(QUERY_STACK_BYTES)  # for threads started from here on
+    serving = threading.Thread(target=_serve, args=(conn, store_path), name="nsxkg-query")
+    serving.start()
+    serving.join()
+
+
+def _serve(conn: Connection, store_path: str) -> None:
     store = ox.Store.read_only(store_path)
     conn.send(("ready", None))
     while True:
@@ -92,10 +111,10 @@ def _worker_main(conn: Connection, store_path: str, niceness: int) -> None:
             else:  # the body follows as raw bytes, read by the server in a thread
                 conn.send(("big", (answer.format, answer.count)))
                 conn.send_bytes(answer.body)
-        except QueryFailed as err:
-            conn.send(("error", (err.status, str(err))))
+        except QueryError as err:
+            conn.send(("error", err))
         except Exception as err:  # a bug must not take the worker down silently
-            conn.send(("error", (500, f"internal error: {type(err).__name__}: {err}")))
+            conn.send(("error", Internal(f"internal error: {type(err).__name__}: {err}")))
 
 
 def execute(store: ox.Store, job: Job) -> Answer:
@@ -116,16 +135,16 @@ def execute(store: ox.Store, job: Job) -> Answer:
         )
     except SyntaxError as err:
         message = str(err).removeprefix("error ").strip()
-        raise QueryFailed(400, f"SPARQL syntax error: {message}") from err
+        raise BadQuery(f"SPARQL syntax error: {message}") from err
     except (ValueError, OSError) as err:
-        raise QueryFailed(400, f"SPARQL evaluation error: {err}") from err
+        raise BadQuery(f"SPARQL evaluation error: {err}") from err
     over = (f"the result is larger than this endpoint's limit of {job.limit:,} "
             f"{{what}}; narrow the query or add LIMIT (and OFFSET to page through it)")
     name = job.rdf_format if isinstance(result, ox.QueryTriples) else job.results_format
     if name is None:
         kind = "an RDF graph" if isinstance(result, ox.QueryTriples) else "query results"
-        raise QueryFailed(406, f"the query gives {kind}, and none of the media types in "
-                               f"Accept can carry them")
+        raise NotAcceptable(f"the query gives {kind}, and none of the media types in "
+                            f"Accept can carry them")
     fmt = BY_NAME[name]
     try:
         if isinstance(result, ox.QueryBoolean):
@@ -134,7 +153,7 @@ def execute(store: ox.Store, job: Job) -> Answer:
         if isinstance(result, ox.QueryTriples):
             triples = list(itertools.islice(result, job.limit + 1))
             if len(triples) > job.limit:
-                raise QueryFailed(422, over.format(what="triples"))
+                raise TooLarge(over.format(what="triples"))
             assert isinstance(fmt.oxigraph, ox.RdfFormat)
             prefixes = PREFIXES if fmt.oxigraph in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) \
                 else None
@@ -143,10 +162,10 @@ def execute(store: ox.Store, job: Job) -> Answer:
         assert isinstance(fmt.oxigraph, ox.QueryResultsFormat)
         solutions = _solutions(result, fmt.oxigraph, job.limit)
         if solutions is None:
-            raise QueryFailed(422, over.format(what="rows"))
+            raise TooLarge(over.format(what="rows"))
         return Answer(solutions[0], name, solutions[1])
     except (ValueError, OSError) as err:  # raised lazily while iterating
-        raise QueryFailed(400, f"SPARQL evaluation error: {err}") from err
+        raise BadQuery(f"SPARQL evaluation error: {err}") from err
 
 
 class _TooMany(Exception):
@@ -236,12 +255,12 @@ class Worker:
                 return Answer(body, name, count)
         except (EOFError, OSError) as err:  # the worker died (it is replaced by the pool)
             self.kill()
-            raise QueryFailed(500, "the query worker stopped unexpectedly; try again") from err
+            raise WorkerDied("the query worker stopped unexpectedly; try again") from err
         if status == "ok":
             assert isinstance(payload, Answer)
             return payload
-        code, message = payload
-        raise QueryFailed(code, message)
+        assert isinstance(payload, QueryError)
+        raise payload
 
     async def _readable(self, loop: asyncio.AbstractEventLoop, timeout: float) -> bool:
         ready: asyncio.Future[None] = loop.create_future()
@@ -341,14 +360,14 @@ class WorkerPool:
             worker = await asyncio.wait_for(self._idle.get(), timeout=self.timeout)
         except TimeoutError as err:
             if self.failed >= self.size:
-                raise QueryFailed(503, "the query workers could not open the store; "
-                                       "see the server log") from err
-            raise QueryFailed(503, f"all {self.size} query workers stayed busy for "
-                                   f"{self.timeout:g} s; try again shortly") from err
+                raise Unavailable("the query workers could not open the store; see the "
+                                  "server log") from err
+            raise Busy(f"all {self.size} query workers stayed busy for {self.timeout:g} s; "
+                       f"try again shortly") from err
         remaining = max(0.1, self.timeout - (loop.time() - started))
         try:
             answer = await worker.ask(job, remaining)
-        except QueryFailed:  # the worker answered with an error, or died
+        except QueryError:  # the worker answered with an error, or died
             if worker.alive:
                 self._idle.put_nowait(worker)
             else:
@@ -363,9 +382,8 @@ class WorkerPool:
         if answer is None:
             self.killed += 1
             self._replace(worker)
-            raise QueryFailed(503, f"the query ran longer than this endpoint's "
-                                   f"{self.timeout:g} s limit and was stopped; narrow it or "
-                                   f"add LIMIT")
+            raise TimedOut(f"the query ran longer than this endpoint's {self.timeout:g} s "
+                           f"limit and was stopped; narrow it or add LIMIT")
         self._idle.put_nowait(worker)
         return answer
 
