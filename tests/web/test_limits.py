@@ -225,7 +225,7 @@ def test_token_bucket_refills_at_the_rate() -> None:
     assert limiter.running("a") == 1 and limiter.refused == 2
 
 
-# -- runaway queries and lookups (the lanes of web/service.py; figures in bench/runaway.py) ---------------
+# -- runaway queries and lookups (the lanes of web/service.py; figures in bench/runaway.py) --
 
 RUNAWAYS = [
     SLOW,

@@ -15,11 +15,12 @@ service's policy (``service.py``); result rows are limited where the results are
 
 from __future__ import annotations
 
+import contextlib
 import math
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import parse_qs
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -108,8 +109,13 @@ def runs_a_query(scope: Scope) -> bool:
         return False
     if scope["method"] == "POST":
         return path == "/sparql"
-    params = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-    return any(value.strip() for value in params.get("query", []))
+    # Read without decoding the query (decoding a long one costs more than the rest here).
+    raw = scope.get("query_string", b"")
+    return any(not _BLANK.fullmatch(value) for value in _QUERY_VALUE.findall(raw))
+
+
+_QUERY_VALUE = re.compile(rb"(?:^|&)query=([^&]*)")
+_BLANK = re.compile(rb"(?:\+|%20|%0[9A-Da-d]|\s)*")
 
 
 # -- the middleware -----------------------------------------------------------------------
@@ -133,7 +139,7 @@ class RequestLimits:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = _content_length(scope)
+        declared, chunked = _body_headers(scope)
         if declared is not None and declared > self.max_body:
             if declared <= _DRAIN_FACTOR * self.max_body:
                 # Closing on an unread body makes the kernel reset the connection, and the
@@ -144,9 +150,11 @@ class RequestLimits:
                           close=True)
             return
         address = client_address(scope)
-        limited = self._counting(receive)
+        # Only a chunked body can outgrow what was declared; others are passed on as they are.
+        guarded = self._guarded if chunked else self.app
+        limited = self._counting(receive) if chunked else receive
         if not runs_a_query(scope):
-            await self._guarded(scope, limited, send)
+            await guarded(scope, limited, send)
             return
         refused = self.clients.acquire(address)
         if refused is not None:
@@ -155,7 +163,7 @@ class RequestLimits:
                           headers={"Retry-After": str(max(1, math.ceil(wait)))})
             return
         try:
-            await self._guarded(scope, limited, send)
+            await guarded(scope, limited, send)
         finally:
             self.clients.release(address)
 
@@ -201,14 +209,16 @@ async def _drain(receive: Receive) -> None:
             return
 
 
-def _content_length(scope: Scope) -> int | None:
+def _body_headers(scope: Scope) -> tuple[int | None, bool]:
+    """The declared Content-Length (None if absent), and whether the body is chunked."""
+    declared, chunked = None, False
     for name, value in scope.get("headers", []):
         if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None  # the HTTP server rejects a malformed length itself
-    return None
+            with contextlib.suppress(ValueError):  # the HTTP server rejects a malformed one
+                declared = int(value)
+        elif name == b"transfer-encoding":
+            chunked = True
+    return declared, chunked
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, message: str, *,

@@ -315,7 +315,13 @@ class QueryService:
 
     @property
     def killed(self) -> int:
+        """Workers ended at their lane's time limit."""
         return sum(pool.killed for pool in self.lanes.pools)
+
+    @property
+    def died(self) -> int:
+        """Workers that ended by themselves while answering (a crash: must stay 0)."""
+        return sum(pool.died for pool in self.lanes.pools)
 
     async def drain(self, grace: float) -> None:
         await asyncio.gather(*(pool.drain(grace) for pool in self.lanes.pools))
