@@ -174,7 +174,7 @@ def guarded(loaded: Any) -> Iterator[Server]:
 
 def _send(server: Server, query: str) -> httpx.Response:
     return httpx.post(f"{server.url}/sparql", data={"query": query}, timeout=60,
-                      headers={"Accept": "application/sparql-results+json"})
+                      headers={"Accept": "application/sparql-results+json, text/turtle"})
 
 
 @pytest.mark.parametrize("name", list(NESTED))
