@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nsxkg.web.sparqltext import analyse, disallowed_services, tokenize
+from nsxkg.web.sparqltext import analyse, by_tokens, disallowed_services, tokenize
 
 
 @pytest.mark.parametrize(("text", "form"), [
@@ -74,3 +74,25 @@ def test_tokens_skip_comments_and_keep_strings_whole() -> None:
     assert tokens is not None
     assert [t.text for t in tokens] == ["SELECT", "?x", "WHERE", "{", "?x", "<urn:p>",
                                         '"a # b"', "}"]
+
+
+def _examples() -> list[str]:
+    from nsxkg.config import PROJECT_ROOT
+
+    return [p.read_text(encoding="utf-8")
+            for p in sorted((PROJECT_ROOT / "queries").glob("*/*.rq"))]
+
+
+@pytest.mark.parametrize("text", [
+    *_examples(),
+    "PREFIX a: <http://x/> # c\nBASE <http://b/>\n  select * {}", "  ASK{}", "insert data {}",
+    "PREFIX : <x> DELETE WHERE {}", "DESCRIBE<x>", "with <g> delete {}",
+    "PREFIX x <y> SELECT * {}", "# only a comment", "", "CONSTRUCT WHERE {}",
+    "PREFIX é: <http://x/> SELECT * {}", "SELECT * { ?s <http://x/knowledge> ?o }",
+    "SELECT * { SERVICE <http://x/sparql> { ?s ?p ?o } }", "SELECT (now() AS ?t) {}",
+])
+def test_the_quick_reading_agrees_with_the_tokenizer(text: str) -> None:
+    quick, full = analyse(text), by_tokens(text)
+    assert (quick.form, quick.update, quick.services, quick.variable_service,
+            quick.volatile) == (full.form, full.update, full.services,
+                                full.variable_service, full.volatile)

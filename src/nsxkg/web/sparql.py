@@ -9,7 +9,8 @@ is involved.
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs
+import codecs
+from urllib.parse import parse_qs, unquote_to_bytes
 
 import pyoxigraph as ox
 from fastapi import Request
@@ -62,7 +63,25 @@ class SparqlEndpoint:
 
 
 def _query_params(request: Request) -> dict[str, list[str]]:
-    return parse_qs(request.scope["query_string"].decode("latin-1"), keep_blank_values=True)
+    """The query string's parameters, as ``parse_qs(..., keep_blank_values=True)`` gives
+    them, decoded in C: the standard library decodes each %-escape in Python, and a query
+    sent by GET is mostly escapes (a fifth of the server's time on a light query)."""
+    params: dict[str, list[str]] = {}
+    for pair in request.scope["query_string"].split(b"&"):
+        if pair:
+            name, _, value = pair.partition(b"=")
+            params.setdefault(_unquote_plus(name), []).append(_unquote_plus(value))
+    return params
+
+
+def _unquote_plus(raw: bytes) -> str:
+    raw = raw.replace(b"+", b" ")
+    if b"%" in raw:
+        try:  # %XX as \xXX, for the C escape decoder (backslashes kept as they are)
+            raw = codecs.escape_decode(raw.replace(b"\\", b"\\\\").replace(b"%", b"\\x"))[0]
+        except ValueError:  # a % not followed by two hex digits: kept, as parse_qs does
+            raw = unquote_to_bytes(raw)
+    return raw.decode("utf-8", "replace")
 
 
 async def sparql_get(request: Request, state: AppState) -> Response:
