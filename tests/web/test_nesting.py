@@ -17,15 +17,16 @@ from __future__ import annotations
 import concurrent.futures
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pyoxigraph as ox
 import pytest
 
+from nsxkg.query import on_query_stack
 from nsxkg.web.sparqltext import line_and_column, too_deep
-from nsxkg.web.workers import QUERY_STACK_BYTES, Job, execute
+from nsxkg.web.workers import Job, execute
 from web.web_helpers import APPS, Server, serve
 
 LENGTH = 100_000  # the default NSXKG_MAX_QUERY_LENGTH
@@ -130,26 +131,6 @@ def test_the_position_is_given_as_line_and_column() -> None:
 
 # -- the large query stack ----------------------------------------------------------------
 
-def _on_query_stack(run: Callable[[], object]) -> object:
-    """``run()`` on a thread with the workers' query stack (as a worker runs queries)."""
-    outcome: list[object] = []
-
-    def target() -> None:
-        try:
-            outcome.append(run())
-        except Exception as err:  # handed back to the test
-            outcome.append(err)
-
-    previous = threading.stack_size(QUERY_STACK_BYTES)
-    try:
-        thread = threading.Thread(target=target)
-        thread.start()
-    finally:
-        threading.stack_size(previous)
-    thread.join()
-    return outcome[0]
-
-
 @pytest.mark.parametrize("depth", [20_000, 45_000])
 def test_the_query_stack_holds_what_the_default_stack_cannot(depth: int) -> None:
     """Nesting that overflows an 8 MiB stack (20,000 groups) runs on the query stack; the
@@ -157,9 +138,8 @@ def test_the_query_stack_holds_what_the_default_stack_cannot(depth: int) -> None
     store = ox.Store()
     store.add(ox.Quad(ox.NamedNode("urn:x:s"), ox.NamedNode("urn:x:p"), ox.Literal("1")))
     query = nested("group", depth)
-    answer = _on_query_stack(lambda: execute(store, Job(query, "json", None)))
-    assert not isinstance(answer, BaseException), answer
-    assert answer.count == 1  # type: ignore[attr-defined]
+    answer = on_query_stack(lambda: execute(store, Job(query, "json", None)))
+    assert answer.count == 1
 
 
 # -- through the server -------------------------------------------------------------------

@@ -12,9 +12,9 @@ crosses the pipe is either a complete body or an error — never a truncated 200
 Oxigraph's parser and evaluator recurse on the query's structure; on the main thread's 8 MiB
 stack a deeply nested query (or a long chain of ``+``, ``/`` or ``UNION``) overflows it and
 the process dies. The policy refuses bracket nesting past a limit (``service.py``); beyond
-that, each worker runs its queries on a thread with a stack of ``QUERY_STACK_BYTES``: address
-space reserved, not memory used (pages are touched only as deep as a query goes), enough for
-any query within the length limit (tests/web/test_nesting.py).
+that, each worker runs its queries on a thread with a stack of ``QUERY_STACK_BYTES``
+(``nsxkg.query``), enough for any query within the length limit
+(tests/web/test_nesting.py).
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ import pyoxigraph as ox
 
 from nsxkg.formats import BY_NAME
 from nsxkg.namespaces import PREFIXES
+from nsxkg.query import QUERY_STACK_BYTES
 from nsxkg.web.failures import (
     BadQuery,
     Busy,
@@ -58,7 +59,6 @@ from nsxkg.web.failures import (
 _CONTEXT = mp.get_context("forkserver")
 _CONTEXT.set_forkserver_preload(["__main__", __name__])
 _STARTUP_TIMEOUT = 60.0
-QUERY_STACK_BYTES = 1 << 30
 _log = logging.getLogger(__name__)
 
 
