@@ -80,7 +80,7 @@ def test_admin_reload_swaps_the_build_under_a_streaming_client(
     a = load(build_a, store_dir, require_valid=False)
     # One client sends back to back here: lift the per-client rate limit.
     settings = make_settings(tmp_path, store_dir=store_dir, pool_size=1, query_timeout=10.0,
-                             client_rate=1000.0, client_burst=1000)
+                             client_rate=1e6, client_burst=10**6)
     with serve(settings) as server:
         before, etag_before = count(server.url)
         assert before == a.quads

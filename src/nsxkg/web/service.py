@@ -116,13 +116,21 @@ class Policy:
 
 class Rewrite(Protocol):
     """A step that changes a query's text before it runs (e.g. answering a text-search
-    ``SERVICE`` pattern from an index). It must be deterministic for a given build: its
-    output is what the cache keys on."""
+    ``SERVICE`` pattern from an index built at load time). Steps are given to
+    :class:`QueryService` (``lifecycle.open_state`` builds it per loaded build).
+
+    A step gets the text that passed the policy and what the policy read from it
+    (``analysis.services`` lists the SERVICE endpoints the text names, so a step that has
+    nothing to do returns at once), and returns the text to run; a query it cannot rewrite
+    is a :class:`~nsxkg.web.failures.BadQuery`. It must give the same text for the same
+    input on one build: its output is what the cache keys on. It runs on the event loop
+    (hand blocking work to a thread).
+    """
 
     #: SERVICE endpoints this step answers itself (exempt from the allow-list).
     services: frozenset[str]
 
-    def __call__(self, text: str, analysis: Analysis) -> str: ...
+    async def __call__(self, text: str, analysis: Analysis) -> str: ...
 
 
 # -- 3. cache ---------------------------------------------------------------------------------
@@ -278,13 +286,15 @@ class QueryService:
         analysis = self.policy.check(request.text)
         text = request.text
         for rewrite in self.rewrites:
-            text = rewrite(text, analysis)
+            text = await rewrite(text, analysis)
+        # A SERVICE pattern a step answered is gone from the text it gave: read that text.
+        volatile = (analysis if text is request.text else analyse(text)).volatile
         job = Job(text, request.results_format, request.rdf_format, request.default_graphs,
                   request.named_graphs, self.result_limit)
-        answer = None if analysis.volatile else self.cache.get(job)
+        answer = None if volatile else self.cache.get(job)
         if answer is None:
             answer = await self.lanes.run(job, request.client)
-            if not analysis.volatile:
+            if not volatile:
                 self.cache.put(job, answer)
         return answer
 
