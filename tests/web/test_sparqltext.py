@@ -1,9 +1,15 @@
-"""Reading a request's SPARQL text: query form, updates, SERVICE endpoints."""
+"""Reading a request's SPARQL text: query form, updates, SERVICE endpoints; and its form
+parameters."""
 
 from __future__ import annotations
 
-import pytest
+from urllib.parse import parse_qs, urlencode
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from nsxkg.web.sparql import _form_params
 from nsxkg.web.sparqltext import analyse, by_tokens, disallowed_services, tokenize
 
 
@@ -96,3 +102,16 @@ def test_the_quick_reading_agrees_with_the_tokenizer(text: str) -> None:
     assert (quick.form, quick.update, quick.services, quick.variable_service,
             quick.volatile) == (full.form, full.update, full.services,
                                 full.variable_service, full.volatile)
+
+
+@given(st.dictionaries(st.text(min_size=1, max_size=8), st.lists(st.text(max_size=40),
+                                                                min_size=1, max_size=3)))
+def test_form_parameters_decode_as_parse_qs_does(params: dict[str, list[str]]) -> None:
+    raw = urlencode([(k, v) for k, values in params.items() for v in values]).encode()
+    assert _form_params(raw) == parse_qs(raw.decode(), keep_blank_values=True)
+
+
+@pytest.mark.parametrize("raw", [b"q=%zz&r=%4", b"q=a%2", b"q=\\x41%5Cx41+%2B", b"=x&y&&z=",
+                                 b"q=%E9", "q=ü".encode()])
+def test_malformed_escapes_decode_as_parse_qs_does(raw: bytes) -> None:
+    assert _form_params(raw) == parse_qs(raw.decode(), keep_blank_values=True)
