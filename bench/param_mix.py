@@ -20,8 +20,9 @@ graph itself, so every request is different and no cache helps, over seven shape
 The same requests (the same file, in the same order) go through wrk to ``nsxkg-uncached``
 (answer cache off), ``nsxkg`` as deployed and bare ``oxigraph serve-read-only
 --union-default-graph`` on the same store, one after the other in the same run: the whole mix,
-then each shape alone. Reported per system: answered requests/s, p50/p99 and the server's CPU
-milliseconds per request; ``ratio_*`` are nsxkg / oxigraph throughputs.
+then each shape alone, each to the three systems in turn. Reported per system: answered
+requests/s, p50/p99 and the server's CPU milliseconds per request; ``ratio_*`` are
+nsxkg / oxigraph throughputs.
 
 Two more measurements, on nsxkg as deployed (default settings):
 
@@ -233,26 +234,29 @@ def write_requests(requests: list[Request], system: str, path: Path) -> Path:
     return path
 
 
-def measure(running: Running, requests: list[Request], work: Path, concurrency: int,
-            duration: float) -> dict[str, Any]:
-    """The whole mix, then each shape alone: wrk figures and server CPU per request."""
-    out: dict[str, Any] = {}
+def measure(runnings: dict[str, Running], requests: list[Request], work: Path,
+            concurrency: int, duration: float) -> dict[str, dict[str, Any]]:
+    """The whole mix, then each shape alone, each sent to every system in turn (one system
+    under load at a time; interleaved, so that a shared machine's load drifting over the
+    run weighs on every system alike): wrk figures and server CPU per request."""
+    out: dict[str, dict[str, Any]] = {name: {} for name in runnings}
     groups = {"mix": requests, **{s: [r for r in requests if r.shape == s] for s in SHAPES}}
-    for name, group in groups.items():
+    for group_name, group in groups.items():
         if not group:
             continue
-        path = write_requests(group, running.name, work / f"requests-{running.name}-{name}.tsv")
-        cpu = tree_cpu(running.server.proc.pid)
-        figures = wrk.measure_file(path, running.base_url, concurrency,
-                                   duration * (2 if name == "mix" else 1))
-        figures["cpu_ms_per_request"] = round(
-            (tree_cpu(running.server.proc.pid) - cpu) * 1000 / max(1, figures["count"]), 3)
-        figures["distinct_requests"] = len(group)
-        out[name] = figures
-        print(f"    {running.name} {name}: {figures['ok_rps']:.1f} answered/s, "
-              f"p50 {figures['p50']:.1f} ms, p99 {figures['p99']:.1f} ms, "
-              f"{figures['cpu_ms_per_request']:.2f} CPU ms/req, errors {figures['errors']}",
-              flush=True)
+        for name, running in runnings.items():
+            path = write_requests(group, name, work / f"requests-{name}-{group_name}.tsv")
+            cpu = tree_cpu(running.server.proc.pid)
+            figures = wrk.measure_file(path, running.base_url, concurrency,
+                                       duration * (2 if group_name == "mix" else 1))
+            figures["cpu_ms_per_request"] = round(
+                (tree_cpu(running.server.proc.pid) - cpu) * 1000 / max(1, figures["count"]), 3)
+            figures["distinct_requests"] = len(group)
+            out[name][group_name] = figures
+            print(f"    {name} {group_name}: {figures['ok_rps']:.1f} answered/s, "
+                  f"p50 {figures['p50']:.1f} ms, p99 {figures['p99']:.1f} ms, "
+                  f"{figures['cpu_ms_per_request']:.2f} CPU ms/req, errors {figures['errors']}",
+                  flush=True)
     return out
 
 
@@ -399,11 +403,7 @@ def run(bin_dir: Path, work: Path, duration: float, concurrency: int = 8,
             running = start(name, bin_dir, work, scratch, pool_size=pool_size)
             runnings[name] = running
         result["check"] = check_same_answers(runnings, requests)
-        # One system under load at a time (the others are idle meanwhile).
-        for name in SYSTEMS:
-            print(f"  {name}", flush=True)
-            result["systems"][name] = measure(runnings[name], requests, scratch, concurrency,
-                                              duration)
+        result["systems"] = measure(runnings, requests, scratch, concurrency, duration)
         result.update(research_and_nesting(runnings["nsxkg-uncached"], params, requests,
                                            scratch, duration))
     finally:
