@@ -31,8 +31,16 @@ The client (the address the request came from) is passed in the request: the lan
 client whose queries run long. The server's own bounded lookups (dereferencing, resource
 pages, search) read the store in-process and do not come here.
 
-For pages (the query page; framework pages): :meth:`QueryService.rows` runs a query and
-gives its solutions as RDF terms, with every protection above.
+Using it (``state.service`` in a route):
+
+* ``await service.run(QueryRequest(text, client, results_format, rdf_format))`` gives an
+  :class:`~nsxkg.web.workers.Answer`: the body in the negotiated format and its count;
+* ``service.check(text)`` applies the policy alone, for a route that needs the query form
+  to negotiate before it runs anything (``/sparql``);
+* ``await service.rows(text, client)`` is for pages (the query page; framework pages): the
+  variables and rows of a SELECT as RDF terms, with every protection above;
+* any of them raises a :class:`~nsxkg.web.failures.QueryError`; ``nsxkg.web.http.failed``
+  turns one into the response (status, message, ``Retry-After``).
 """
 
 from __future__ import annotations
