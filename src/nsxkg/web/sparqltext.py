@@ -226,6 +226,13 @@ def too_deep(text: str, limit: int) -> int | None:
     """
     if _openings(text) <= limit:
         return None  # cannot be deeper than its number of opening brackets
+    # Up to the first character that may open a string, an IRI or a comment, every bracket
+    # counts: nesting that goes too deep there (what an attack looks like) is found without
+    # reading the rest of the text.
+    plain = min((i for i in (text.find(c) for c in "\"'<#") if i >= 0), default=len(text))
+    offset = _first_over(text[:plain], limit)
+    if offset is not None:
+        return offset
     stripped = _OPAQUE.sub("", text)
     if _openings(stripped) <= limit or _first_over(stripped, limit) is None:
         return None
