@@ -64,7 +64,9 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 
 def tree_cpu(pid: int) -> float:
-    """CPU seconds (user + system) used so far by a process and its live descendants.
+    """CPU seconds (user + system) used so far by a process and its descendants: the live
+    ones, and those that ended and were waited for (a query worker ended at its time limit
+    and replaced: its time is in its parent's cutime/cstime).
 
     On a shared machine, CPU time per request is the figure that other loads disturb least:
     wall-clock throughput depends on the share of the cores a server happens to get.
@@ -76,7 +78,8 @@ def tree_cpu(pid: int) -> float:
         try:
             with open(f"/proc/{current}/stat", "rb") as f:
                 fields = f.read().rsplit(b")", 1)[-1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+            # utime, stime, cutime, cstime (fields 14-17 of proc(5))
+            total += sum(int(f) for f in fields[11:15])
         except (OSError, IndexError, ValueError):
             pass
         pending.extend(tree.get(current, []))

@@ -30,7 +30,7 @@ from typing import Any
 import httpx
 import pyoxigraph as ox
 
-from bench import build_phase, report, text_search, wrk
+from bench import build_phase, param_mix, report, text_search, wrk
 from bench.loadgen import Call, closed_loop, first_errors, summarise
 from bench.mix import MixQuery, linked_data_calls, load_mix, query_calls
 from bench.procs import tree_cpu
@@ -68,6 +68,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--pool-size", type=int, default=None,
                         help="NSXKG_POOL_SIZE for nsxkg serve (default: its own)")
     parser.add_argument("--queries", type=Path, default=ROOT / "queries")
+    parser.add_argument("--param-duration", type=float,
+                        default=float(os.environ.get("BENCH_PARAM_DURATION", "10")),
+                        help="seconds per run of the parameterised mix (bench/param_mix.py), "
+                             "0 to skip it [env BENCH_PARAM_DURATION; 10]")
     parser.add_argument("--client", choices=("auto", "wrk", "httpx"),
                         default=os.environ.get("BENCH_CLIENT", "auto"),
                         help="load generator: wrk (C; needs the Debian package) or the Python "
@@ -136,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     results["text_search"] = {  # issue 15: the index at load, and searches through nsxkg
         "indexing": text_search.indexing(args.work / "full" / "load.log"),
         "serving": results["serving"]["full"].get("nsxkg", {}).pop("text_search", {})}
+    if args.param_duration > 0:
+        results["param_mix"] = run_param_mix(args, bin_dir)
     results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -147,6 +153,21 @@ def main(argv: list[str] | None = None) -> int:
     print(text_search.line(results["text_search"]))
     print(f"\nwritten {args.out / (stamp + '.json')} (and latest.json)")
     return 0
+
+
+def run_param_mix(args: argparse.Namespace, bin_dir: Path) -> dict[str, Any]:
+    """The parameterised mix on the full graph (it draws its parameters from the O*NET
+    releases, so a graph without them, or a machine without wrk, skips it, saying why)."""
+    if args.client != "wrk":
+        return {"skipped": "needs wrk (make bench installs it)"}
+    print("parameterised mix (bench/param_mix.py):", flush=True)
+    try:
+        result = param_mix.run(bin_dir, args.work / "full", args.param_duration,
+                               pool_size=args.pool_size)
+    except param_mix.NoReleases as err:
+        return {"skipped": str(err)}
+    print(param_mix.table(result), flush=True)
+    return result
 
 
 def _fresh(directory: Path) -> Path:

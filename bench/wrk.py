@@ -23,7 +23,19 @@ import httpx
 
 from bench.loadgen import Call
 
-# Each request comes from the list in turn; done() prints the figures as one JSON line.
+# done() prints the figures as one JSON line (both scripts below end with it).
+_DONE = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '\\nWRK-JSON {"requests": %d, "seconds": %.3f, "p50": %.3f, "p95": %.3f, ' ..
+    '"p99": %.3f, "max": %.3f, "bad_status": %d, "socket_errors": %d}\\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000,
+    latency:percentile(95) / 1000, latency:percentile(99) / 1000, latency.max / 1000,
+    e.status, e.connect + e.read + e.write + e.timeout))
+end
+"""
+# Each request comes from the list in turn.
 _SCRIPT = """
 local calls = %s
 local i = 0
@@ -32,16 +44,23 @@ request = function()
   local c = calls[(i %% #calls) + 1]
   return wrk.format("GET", c[1], { ["Accept"] = c[2] })
 end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    '\\nWRK-JSON {"requests": %%d, "seconds": %%.3f, "p50": %%.3f, "p95": %%.3f, ' ..
-    '"p99": %%.3f, "max": %%.3f, "bad_status": %%d, "socket_errors": %%d}\\n',
-    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000,
-    latency:percentile(95) / 1000, latency:percentile(99) / 1000, latency.max / 1000,
-    e.status, e.connect + e.read + e.write + e.timeout))
+""" + _DONE.replace("%", "%%")
+# Thousands of distinct requests: read from a file (one "target<TAB>accept" a line) when the
+# thread starts, formatted once, then sent in turn.
+_FILE_SCRIPT = """
+local requests = {}
+local i = 0
+init = function(args)
+  for line in io.lines(args[1]) do
+    local target, accept = line:match("^([^\t]*)\t(.*)$")
+    requests[#requests + 1] = wrk.format("GET", target, { ["Accept"] = accept })
+  end
 end
-"""
+request = function()
+  i = i + 1
+  return requests[((i - 1) % #requests) + 1]
+end
+""" + _DONE
 
 
 def available() -> str | None:
@@ -70,12 +89,28 @@ def measure(calls: list[Call], concurrency: int, duration: float) -> dict[str, A
         accept = (c.headers or {}).get("Accept", "*/*")
         rows.append(f"{{{_lua_string(target)}, {_lua_string(accept)}}}")
     table = "{" + ", ".join(rows) + "}"
+    return _run(binary, _SCRIPT % table, base, concurrency, duration)
+
+
+def measure_file(requests: Path, base: str, concurrency: int, duration: float
+                 ) -> dict[str, Any]:
+    """Like :func:`measure`, for the requests listed in a file, one ``target<TAB>accept``
+    a line (``target`` is the path and query string, sent to ``base``), each in turn."""
+    binary = available()
+    if binary is None:
+        raise RuntimeError("wrk is not installed (Debian package wrk)")
+    return _run(binary, _FILE_SCRIPT, base, concurrency, duration, str(requests))
+
+
+def _run(binary: str, script_text: str, base: str, concurrency: int, duration: float,
+         *script_args: str) -> dict[str, Any]:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(_SCRIPT % table)
+        script.write(script_text)
     try:
         done = subprocess.run(
             [binary, "-t1", f"-c{concurrency}", f"-d{max(1, round(duration))}s", "--timeout",
-             "30s", "-s", script.name, base], capture_output=True, text=True, timeout=duration + 60)
+             "30s", "-s", script.name, base, *script_args],
+            capture_output=True, text=True, timeout=duration + 60)
     finally:
         Path(script.name).unlink(missing_ok=True)
     line = next((ln for ln in done.stdout.splitlines() if ln.startswith("WRK-JSON ")), None)

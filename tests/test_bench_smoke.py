@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 # bench/ is a top-level package beside src/, not installed: pytest's pythonpath has the root.
-from bench import procs, wrk
+from bench import param_mix, procs, wrk
 from bench.loadgen import Call, Sample, percentile, summarise
 
 from support import Loaded
@@ -138,3 +138,44 @@ def serve_files(statuses: dict[str, int]) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+# -- the parameterised mix (bench/param_mix.py): its requests, not its figures -------------
+
+def _params() -> param_mix.Params:
+    graph = "https://w3id.org/nsxkg/graph/onet/"
+    codes = [f"{major}-{minor:04d}.00" for major in (11, 13, 15) for minor in range(400)]
+    return param_mix.Params(
+        releases={"29.3": graph + "29.3", "30.1": graph + "30.1"},
+        codes={"29.3": codes, "30.1": codes},
+        elements={"29.3": [f"2.B.{i}.a" for i in range(1, 21)]},
+        with_tasks=["29.3"], all_codes=codes)
+
+
+def test_param_mix_sends_thousands_of_distinct_requests_over_every_shape() -> None:
+    requests = param_mix.make_requests(_params(), per_shape=1000)
+    assert {r.shape for r in requests} == set(param_mix.SHAPES)
+    assert all(sum(r.shape == s for r in requests) == 1000 for s in param_mix.SHAPES)
+    for system in ("nsxkg", "oxigraph"):
+        targets = [param_mix.target(r, system) for r in requests]
+        assert len(set(targets)) == len(targets) >= 5000
+    # Seeded: the same requests, in the same order, in every run.
+    assert param_mix.make_requests(_params(), per_shape=1000) == requests
+    document = next(r for r in requests if r.shape == "document")
+    assert param_mix.target(document, "nsxkg").startswith("/doc/occupation/")
+    assert param_mix.target(document, "oxigraph").startswith("/query?query=CONSTRUCT")
+    threshold = next(r for r in requests if r.shape == "threshold")
+    assert "/29.3>" in (threshold.sparql or "")  # only a release with ratings
+
+
+def test_param_mix_ratios_are_nsxkg_over_oxigraph() -> None:
+    figures = {"nsxkg-uncached": {"mix": {"ok_rps": 90.0}, "lookup": {"ok_rps": 300.0}},
+               "nsxkg": {"mix": {"ok_rps": 200.0}},
+               "oxigraph": {"mix": {"ok_rps": 100.0}, "lookup": {"ok_rps": 500.0}}}
+    assert param_mix.ratios(figures) == {"ratio_uncached": 0.9, "ratio_lookup_uncached": 0.6,
+                                         "ratio_deployed": 2.0}
+
+
+def test_param_mix_needs_onet_releases(loaded: Loaded) -> None:
+    with pytest.raises(param_mix.NoReleases, match="no O\\*NET release"):
+        param_mix.read_params(loaded.store)

@@ -74,6 +74,10 @@ def test_query_syntax_error_names_position(env: dict[str, str]) -> None:
     bad = run(env, "query", "-", input="SELECT * WHERE { ?s ?p }")
     assert bad.exit_code == 2
     assert "SPARQL syntax error: at 1:" in bad.output
+    # Nesting that overflows a thread's usual stack (and killed the command) is answered.
+    deep = "ASK " + "{ " * 20_000 + "?s ?p ?o " + "} " * 20_000
+    answered = run(env, "query", "-", input=deep)
+    assert answered.exit_code == 0 and answered.output == "true\n", answered.output[-300:]
 
 
 @pytest.mark.parametrize("case", INVALID, ids=lambda p: p.name)

@@ -80,12 +80,12 @@ def test_admin_reload_swaps_the_build_under_a_streaming_client(
     a = load(build_a, store_dir, require_valid=False)
     # One client sends back to back here: lift the per-client rate limit.
     settings = make_settings(tmp_path, store_dir=store_dir, pool_size=1, query_timeout=10.0,
-                             client_rate=1000.0, client_burst=1000)
+                             client_rate=1e6, client_burst=10**6)
     with serve(settings) as server:
         before, etag_before = count(server.url)
         assert before == a.quads
         lifecycle = APPS[server.url].state.lifecycle
-        old_pool = lifecycle.state.pool
+        old_pool = lifecycle.state.service
         workers = old_pool.live  # at least those that started (more may still be starting)
         status, body = post(server.url + "/admin/reload")
         assert status == 200 and not json.loads(body)["changed"]
@@ -119,7 +119,7 @@ def test_admin_reload_swaps_the_build_under_a_streaming_client(
             time.sleep(0.1)
         assert lifecycle._retired == []
         assert old_pool.live == 0
-        assert lifecycle.state.pool is not old_pool and lifecycle.state.pool.live >= workers
+        assert lifecycle.state.service is not old_pool and lifecycle.state.service.live >= workers
 
 
 def test_reload_is_refused_from_elsewhere(builds: tuple[Path, Path],

@@ -340,22 +340,31 @@ QUERY_FORMATS = ["table", "csv", "tsv", "json", "xml", "turtle", "ntriples", "js
 def query(source: Any, store_dir: Path | None, fmt: str) -> None:
     """Run the SPARQL query in SOURCE (a file, or - for standard input)."""
     from nsxkg.formats import by_name
-    from nsxkg.query import kind_of, render_table, run, serialize
+    from nsxkg.query import kind_of, on_query_stack, render_table, run, serialize
     from nsxkg.store import open_store
     from nsxkg.textsearch import Expander
 
     cfg = settings(store_dir=store_dir)
     store, loaded = open_store(cfg.store_dir)
-    result = run(store, source.read(), text=Expander(loaded.path).index,
-                 most=cfg.result_limit)
-    if fmt == "table":
-        click.echo(render_table(result), nl=False)
+    text = source.read()
+
+    def answer() -> str | bytes:
+        result = run(store, text, text=Expander(loaded.path).index,
+                     most=cfg.result_limit)
+        if fmt == "table":
+            return render_table(result)
+        kind = kind_of(result)
+        chosen = by_name(fmt, kind)  # type: ignore[arg-type]
+        if chosen is None:
+            raise click.UsageError(f"--format {fmt} does not fit a {kind} result")
+        return serialize(result, chosen)
+
+    # On a large stack: no query shape may crash the command (nsxkg.query).
+    out = on_query_stack(answer)
+    if isinstance(out, str):
+        click.echo(out, nl=False)
         return
-    kind = kind_of(result)
-    chosen = by_name(fmt, kind)  # type: ignore[arg-type]
-    if chosen is None:
-        raise click.UsageError(f"--format {fmt} does not fit a {kind} result")
-    sys.stdout.buffer.write(serialize(result, chosen))
+    sys.stdout.buffer.write(out)
     sys.stdout.flush()
 
 

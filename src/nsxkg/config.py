@@ -38,7 +38,10 @@ class Settings(BaseSettings):
     store_dir: Path = Path("store")
     host: str = "127.0.0.1"
     port: int = 8000
-    query_timeout: float = 5.0
+    # Seconds a query may run before its worker is ended (503). Long enough for an aggregate
+    # over a whole release (QLever allows 30 s, the Wikidata service 60 s); lookups meanwhile
+    # take the express lane (web/service.py).
+    query_timeout: float = Field(default=60.0, gt=0)
     result_limit: int = 100_000
     # The web server: SPARQL worker processes (kill-able on timeout), SERVICE allow-list, CORS,
     # and the licence stated in the dataset description.
@@ -47,14 +50,17 @@ class Settings(BaseSettings):
     # One log line per request costs several percent of the server's time per light query;
     # off unless asked for (a proxy in front usually keeps the access log).
     access_log: bool = False
-    # What one request or one client address may ask (web/limits.py): SPARQL text length,
-    # request body bytes, and queries a client may run at once / start per second (burst).
+    # What one request or one client address may ask: SPARQL text length and nesting
+    # (web/service.py), request body bytes, and queries a client may run at once / start per
+    # second (burst) (web/limits.py).
     max_query_length: int = Field(default=100_000, gt=0)
+    # Brackets ({ ( [) open at once: deeper is refused (400) before any parser recurses on it.
+    max_query_depth: int = Field(default=256, gt=0)
     max_body_bytes: int = Field(default=1_048_576, gt=0)
     client_concurrency: int = Field(default=8, gt=0)
     client_rate: float = Field(default=200.0, gt=0)
     client_burst: int = Field(default=400, gt=0)
-    # The express lane (web/lanes.py): workers beside the pool for queries that finish
+    # The express lane (web/service.py): workers beside the pool for queries that finish
     # within the budget (seconds), so lookups never queue behind runaway queries; 0: none.
     express_workers: int = Field(default=1, ge=0)
     express_budget: float = Field(default=0.5, gt=0)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 import pyoxigraph as ox
 
@@ -13,6 +15,42 @@ from nsxkg.namespaces import PREFIXES
 from nsxkg.textindex import TextIndex, TooManyMatches
 
 Result = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+T = TypeVar("T")
+
+# Oxigraph's parser and evaluator recurse on a query's structure: on a thread's usual 8 MiB
+# stack, a query nested or chained some thousands deep (well within 100,000 characters)
+# overflows it and the process dies. A stack this large is address space reserved, not
+# memory used: pages are touched only as deep as a query goes.
+QUERY_STACK_BYTES = 1 << 30
+
+
+def on_query_stack(work: Callable[[], T]) -> T:
+    """``work()`` on a thread with a stack of :data:`QUERY_STACK_BYTES`: run a query and
+    consume its result inside ``work`` (a lazy result is evaluated, and dropped, where it
+    is consumed)."""
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as err:  # re-raised in the calling thread
+            failure.append(err)
+
+    with _STACK_SIZE:
+        previous = threading.stack_size(QUERY_STACK_BYTES)
+        try:
+            thread = threading.Thread(target=target, name="nsxkg-query")
+            thread.start()
+        finally:
+            threading.stack_size(previous)
+    thread.join()
+    if failure:
+        raise failure[0]
+    return outcome[0]
+
+
+_STACK_SIZE = threading.Lock()  # threading.stack_size is process-wide
 
 
 def run(store: ox.Store, query: str, *,

@@ -24,7 +24,7 @@ Without ``nsx:searchLimit`` every match is returned; a search matching more lite
 endpoint's result limit is refused rather than cut short.
 
 :func:`expand` is the one entry point: the query path calls it where a query is evaluated
-(``web/workers.py: execute``, ``query.py: run``). Nothing from the search string reaches the
+(``web/service.py: TextSearch``, ``query.py: run``). Nothing from the search string reaches the
 query as text: matches are written as RDF terms in N-Triples form, which is valid SPARQL.
 """
 

@@ -37,8 +37,8 @@ def test_without_live_workers_it_is_not_ready_and_heals_itself(loaded: Any) -> N
                                               query_timeout=10.0)
     with serve(settings) as running:
         _ready(running.url)
-        pool = APPS[running.url].state.nsxkg.pool
-        for lane in (pool, pool.express):
+        service = APPS[running.url].state.nsxkg.service
+        for lane in service.lanes.pools:
             with lane._lock:
                 workers = list(lane._all)
             for worker in workers:  # as the kernel's OOM killer would
@@ -53,4 +53,4 @@ def test_without_live_workers_it_is_not_ready_and_heals_itself(loaded: Any) -> N
         answer = httpx.get(f"{running.url}/sparql", params={"query": "ASK { ?s ?p ?o }"},
                            headers={"Accept": "application/sparql-results+json"})
         assert answer.status_code == 200 and json.loads(answer.text)["boolean"] is True
-        assert pool.live == 2  # one per lane, not one more for each dead worker seen twice
+        assert service.live == 2  # one per lane, not one more for each dead worker seen twice

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from nsxkg.web.lanes import MAIN_NICENESS, LanedPool
+from nsxkg.web.service import MAIN_NICENESS
 from nsxkg.web.workers import WorkerPool
 from web.web_helpers import APPS, Server, serve
 
@@ -71,10 +71,10 @@ def test_slow_query_is_stopped_while_others_are_served(strict: Server) -> None:
 
 
 def strict_pool(server: Server) -> Any:
-    # The app object lives in this process (uvicorn runs in a thread): reach its pool.
+    # The app object lives in this process (uvicorn runs in a thread): reach its service.
     from web.web_helpers import APPS
 
-    return APPS[server.url].state.nsxkg.pool
+    return APPS[server.url].state.nsxkg.service
 
 
 @pytest.mark.parametrize("query", [
@@ -225,7 +225,7 @@ def test_token_bucket_refills_at_the_rate() -> None:
     assert limiter.running("a") == 1 and limiter.refused == 2
 
 
-# -- runaway queries and lookups (web/lanes.py; figures in bench/runaway.py) ---------------
+# -- runaway queries and lookups (the lanes of web/service.py; figures in bench/runaway.py) --
 
 RUNAWAYS = [
     SLOW,
@@ -240,7 +240,7 @@ def test_lookups_are_answered_while_eight_runaways_run(strict: Server) -> None:
     """8 runaway queries from 8 clients keep every main worker busy; once each has been
     seen to be slow, lookups (SPARQL on the express lane, dereferencing and search
     in-process) are all answered meanwhile, and every runaway is stopped at the timeout."""
-    pool = strict_pool(strict)
+    lanes = strict_pool(strict).lanes
     done = threading.Event()
     answered: list[int] = []
     addresses = [f"127.0.3.{i + 1}" for i in range(8)]
@@ -263,7 +263,7 @@ def test_lookups_are_answered_while_eight_runaways_run(strict: Server) -> None:
             # Each runaway client's first query may take the express lane until it outruns
             # the budget there; once all are known, the express lane is the lookups'.
             deadline = time.monotonic() + 60
-            while not all(pool.heavy(a) for a in addresses):
+            while not all(lanes.heavy(a) for a in addresses):
                 assert time.monotonic() < deadline, "the runaway clients were not told apart"
                 time.sleep(0.1)
             slowest, count, until = 0.0, 0, time.monotonic() + 4.0
@@ -280,21 +280,21 @@ def test_lookups_are_answered_while_eight_runaways_run(strict: Server) -> None:
                 future.result()
     assert count >= 10 and slowest < 2.0, (count, slowest)  # a bound to catch a hang only
     assert answered and set(answered) <= {503}, answered
-    assert pool.demoted >= 1  # the express lane sent runaways to the main lane
+    assert lanes.demoted >= 1  # the express lane sent runaways to the main lane
 
 
 def test_main_lane_workers_yield_the_cpu_to_the_express_lane(server: Server) -> None:
     assert httpx.get(f"{server.url}/sparql", params={"query": "ASK {}"}).status_code == 200
-    pool = APPS[server.url].state.nsxkg.pool
-    assert isinstance(pool, LanedPool) and pool.express is not None
+    lanes = APPS[server.url].state.nsxkg.service.lanes
+    assert lanes.express is not None
 
     def niceness(lane: WorkerPool) -> set[int]:
         return {os.getpriority(os.PRIO_PROCESS, w.process.pid) - os.nice(0)
                 for w in lane._all if w.alive and w.process.pid is not None}
 
     deadline = time.monotonic() + 30  # workers start in the background
-    while not (niceness(pool) and niceness(pool.express)):
+    while not (niceness(lanes.main) and niceness(lanes.express)):
         assert time.monotonic() < deadline, "the workers did not start"
         time.sleep(0.1)
-    assert niceness(pool) == {MAIN_NICENESS}
-    assert niceness(pool.express) == {0}
+    assert niceness(lanes.main) == {MAIN_NICENESS}
+    assert niceness(lanes.express) == {0}

@@ -4,8 +4,10 @@ never for answers that can change between two evaluations."""
 from __future__ import annotations
 
 import httpx
+import pytest
 
-from nsxkg.web.result_cache import LARGEST_SHARE, ResultCache
+from nsxkg.web.service import LARGEST_SHARE, ResultCache
+from nsxkg.web.sparqltext import analyse
 from nsxkg.web.workers import Answer, Job
 from web.web_helpers import APPS, Server
 
@@ -38,12 +40,9 @@ def test_bounded_by_bytes_least_recently_used_first() -> None:
     assert cache.get(job("ASK { 0 }")) is not None and cache.size == 1600
 
 
-def test_large_and_volatile_answers_are_not_kept() -> None:
+def test_large_answers_are_not_kept() -> None:
     cache = ResultCache(1600)
     cache.put(job("SELECT * {}"), answer(1600 // LARGEST_SHARE + 1))
-    for query in ("SELECT (NOW() AS ?t) {}", "SELECT (rand() AS ?r) {}",
-                  "SELECT (STRUUID() AS ?u) {}", "SELECT * { SERVICE <http://x/> { ?s ?p ?o } }"):
-        cache.put(job(query), answer(1))
     assert len(cache) == 0
     disabled = ResultCache(0)
     disabled.put(job("ASK {}"), answer(1))
@@ -51,7 +50,7 @@ def test_large_and_volatile_answers_are_not_kept() -> None:
 
 
 def test_a_repeated_query_is_answered_from_the_cache(server: Server) -> None:
-    pool = APPS[server.url].state.nsxkg.pool
+    pool = APPS[server.url].state.nsxkg.service
     query = "SELECT (COUNT(*) AS ?n) WHERE { ?s a ?class } # cache test"
     first = httpx.get(f"{server.url}/sparql", params={"query": query},
                       headers={"Accept": "application/sparql-results+json"})
@@ -65,3 +64,23 @@ def test_a_repeated_query_is_answered_from_the_cache(server: Server) -> None:
                     headers={"Accept": "text/csv"})
     assert csv.status_code == 200 and csv.text.startswith("n\r\n")
     assert pool.cache.hits == hits + 1  # another format ran on a worker
+
+
+@pytest.mark.parametrize(("query", "volatile"), [
+    ("SELECT (NOW() AS ?t) {}", True), ("SELECT (rand() AS ?r) {}", True),
+    ("SELECT (STRUUID() AS ?u) {}", True), ("SELECT (UUID() AS ?u) {}", True),
+    ("SELECT (BNODE() AS ?b) {}", True), ("SELECT * { SERVICE <http://x/> { ?s ?p ?o } }", True),
+    ("SELECT * { ?s <http://x/now> ?o }", False), ('SELECT * { ?s ?p "RAND()" }', False),
+    ("SELECT * { ?s ?p ?o } # NOW()", False),
+    ("SELECT * { ?s ?p \"unterminated }", True),  # unreadable: assume the worst
+])
+def test_answers_that_may_change_are_told_apart(query: str, volatile: bool) -> None:
+    assert analyse(query).volatile is volatile
+
+
+def test_a_volatile_query_always_runs(server: Server) -> None:
+    service = APPS[server.url].state.nsxkg.service
+    query = "SELECT (STRUUID() AS ?u) WHERE {}"
+    bodies = {httpx.get(f"{server.url}/sparql", params={"query": query}).content
+              for _ in range(2)}
+    assert len(bodies) == 2 and query not in {j.query for j in service.cache._answers}

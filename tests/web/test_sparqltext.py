@@ -1,10 +1,16 @@
-"""Reading a request's SPARQL text: query form, updates, SERVICE endpoints."""
+"""Reading a request's SPARQL text: query form, updates, SERVICE endpoints; and its form
+parameters."""
 
 from __future__ import annotations
 
-import pytest
+from urllib.parse import parse_qs, urlencode
 
-from nsxkg.web.sparqltext import analyse, disallowed_services, tokenize
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from nsxkg.web.sparql import _form_params
+from nsxkg.web.sparqltext import analyse, by_tokens, disallowed_services, tokenize
 
 
 @pytest.mark.parametrize(("text", "form"), [
@@ -74,3 +80,38 @@ def test_tokens_skip_comments_and_keep_strings_whole() -> None:
     assert tokens is not None
     assert [t.text for t in tokens] == ["SELECT", "?x", "WHERE", "{", "?x", "<urn:p>",
                                         '"a # b"', "}"]
+
+
+def _examples() -> list[str]:
+    from nsxkg.config import PROJECT_ROOT
+
+    return [p.read_text(encoding="utf-8")
+            for p in sorted((PROJECT_ROOT / "queries").glob("*/*.rq"))]
+
+
+@pytest.mark.parametrize("text", [
+    *_examples(),
+    "PREFIX a: <http://x/> # c\nBASE <http://b/>\n  select * {}", "  ASK{}", "insert data {}",
+    "PREFIX : <x> DELETE WHERE {}", "DESCRIBE<x>", "with <g> delete {}",
+    "PREFIX x <y> SELECT * {}", "# only a comment", "", "CONSTRUCT WHERE {}",
+    "PREFIX é: <http://x/> SELECT * {}", "SELECT * { ?s <http://x/knowledge> ?o }",
+    "SELECT * { SERVICE <http://x/sparql> { ?s ?p ?o } }", "SELECT (now() AS ?t) {}",
+])
+def test_the_quick_reading_agrees_with_the_tokenizer(text: str) -> None:
+    quick, full = analyse(text), by_tokens(text)
+    assert (quick.form, quick.update, quick.services, quick.variable_service,
+            quick.volatile) == (full.form, full.update, full.services,
+                                full.variable_service, full.volatile)
+
+
+@given(st.dictionaries(st.text(min_size=1, max_size=8), st.lists(st.text(max_size=40),
+                                                                min_size=1, max_size=3)))
+def test_form_parameters_decode_as_parse_qs_does(params: dict[str, list[str]]) -> None:
+    raw = urlencode([(k, v) for k, values in params.items() for v in values]).encode()
+    assert _form_params(raw) == parse_qs(raw.decode(), keep_blank_values=True)
+
+
+@pytest.mark.parametrize("raw", [b"q=%zz&r=%4", b"q=a%2", b"q=\\x41%5Cx41+%2B", b"=x&y&&z=",
+                                 b"q=%E9", "q=ü".encode()])
+def test_malformed_escapes_decode_as_parse_qs_does(raw: bytes) -> None:
+    assert _form_params(raw) == parse_qs(raw.decode(), keep_blank_values=True)

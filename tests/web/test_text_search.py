@@ -4,9 +4,11 @@ the /search page, and the editor's term completion; clear 4xx for bad searches, 
 from __future__ import annotations
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from nsxkg.web.service import TextSearch
 from web.web_helpers import APPS, PREFIXES, Server
 
 JSON = {"Accept": "application/sparql-results+json"}
@@ -42,29 +44,28 @@ def test_bad_searches_are_400_with_the_reason(server: Server) -> None:
         assert reason in r.text and "nsx:textSearch at line" in r.text
 
 
-def test_too_many_matches_without_a_limit_is_422(server: Server) -> None:
-    state = APPS[server.url].state.nsxkg
-    wanted = state.settings.result_limit
+def test_too_many_matches_without_a_limit_is_422(server: Server,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    service = APPS[server.url].state.nsxkg.service
+    (search,) = [step for step in service.rewrites if isinstance(step, TextSearch)]
     # More literals match "s*" than a tiny limit allows: refused, never cut short.
-    state.settings = state.settings.with_overrides(result_limit=5)
-    try:
-        r = httpx.post(f"{server.url}/sparql", data={"query": text_query("s*")})
-        limited = httpx.post(f"{server.url}/sparql", headers=JSON,
-                             data={"query": text_query("s*", "; nsx:searchLimit 5")})
-    finally:
-        state.settings = state.settings.with_overrides(result_limit=wanted)
+    monkeypatch.setattr(search, "result_limit", 5)
+    monkeypatch.setattr(service, "result_limit", 5)
+    r = httpx.post(f"{server.url}/sparql", data={"query": text_query("s*")})
+    limited = httpx.post(f"{server.url}/sparql", headers=JSON,
+                         data={"query": text_query("s*", "; nsx:searchLimit 5")})
     assert r.status_code == 422 and "nsx:searchLimit" in r.text
     assert limited.status_code == 200 and len(limited.json()["results"]["bindings"]) == 5
 
 
 def test_text_search_answers_are_cached(server: Server) -> None:
-    pool = APPS[server.url].state.nsxkg.pool
+    service = APPS[server.url].state.nsxkg.service
     query = text_query("forecast*") + " # cached"
     first = httpx.post(f"{server.url}/sparql", data={"query": query}, headers=JSON)
-    hits = pool.cache.hits
+    hits = service.cache.hits
     second = httpx.post(f"{server.url}/sparql", data={"query": query}, headers=JSON)
     assert first.status_code == second.status_code == 200
-    assert second.content == first.content and pool.cache.hits == hits + 1
+    assert second.content == first.content and service.cache.hits == hits + 1
 
 
 def test_canned_text_search_query(base_url: str) -> None:

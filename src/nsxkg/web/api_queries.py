@@ -4,8 +4,8 @@
 its own route, generated from its header, so the OpenAPI schema documents its parameters with
 their types, defaults and descriptions. Values are checked and bound by the catalogue
 (:meth:`nsxkg.catalogue.Query.bound_text`: a typed RDF term in the query's ``VALUES`` block,
-never the text as given), and the query runs in the worker pool like any ``/sparql`` request,
-so the same timeout, result limit and SERVICE allow-list apply.
+never the text as given), and the query goes to the query service like any ``/sparql``
+request, so the same timeout, result limit and SERVICE allow-list apply.
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ from fastapi.responses import JSONResponse, Response
 from nsxkg.catalogue import Catalogue, Param, ParameterError, Query, load_catalogue
 from nsxkg.formats import BY_NAME, Format
 from nsxkg.web.deps import AppState, State
-from nsxkg.web.http import error, etag_for, not_modified, validators
-from nsxkg.web.limits import Refusal, screen
+from nsxkg.web.failures import QueryError
+from nsxkg.web.http import error, etag_for, failed, not_modified, validators
+from nsxkg.web.limits import client_address
 from nsxkg.web.negotiation import NotAcceptable, UnknownFormat, negotiate
-from nsxkg.web.workers import Job, QueryFailed
+from nsxkg.web.service import QueryRequest
 
 PREFIX = "/api/queries"
 FORMAT = "format"  # the one parameter every route takes besides the query's own
@@ -144,23 +145,18 @@ async def answer(request: Request, state: AppState, query: Query) -> Response:
     except NotAcceptable as err:
         return error(request, 406, str(err))
 
-    # The same screening as /sparql: a federated example calls out only to allowed endpoints.
-    refused = screen(text, state.settings)
-    if isinstance(refused, Refusal):
-        return error(request, refused.status, refused.message)
-
     etag = etag_for(state, "api/queries", query.name, text, fmt.name)
     cached = not_modified(request, state, etag)
     if cached is not None:
         return cached
     graph = fmt.kind == "rdf"
-    job = Job(query=text, results_format=None if graph else fmt.name,
-              rdf_format=fmt.name if graph else None, limit=state.settings.result_limit)
+    # The same policy as /sparql: a federated example calls out only to allowed endpoints.
+    asked = QueryRequest(text, client_address(request.scope),
+                         None if graph else fmt.name, fmt.name if graph else None)
     try:
-        result = await state.pool.run(job)
-    except QueryFailed as err:
-        headers = {"Retry-After": "5"} if err.status == 503 else None
-        return error(request, err.status, str(err), headers=headers)
+        result = await state.service.run(asked)
+    except QueryError as err:
+        return failed(request, err)
     headers = validators(state, etag)
     headers["X-Result-Count"] = str(result.count)
     return Response(result.body, media_type=BY_NAME[result.format].content_type,

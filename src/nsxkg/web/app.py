@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,6 +13,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
+from starlette.routing import Route
 
 from nsxkg import __version__
 from nsxkg.config import Settings
@@ -59,11 +61,22 @@ def create_app(settings: Settings) -> FastAPI:
                        expose_headers=["ETag", "Last-Modified", "Content-Location", "Link",
                                        "X-Result-Count", "Retry-After"], max_age=3600)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for router in (sparql.router, linked_data.router, void.router, dumps.router, crosswalks.router,
+    app.router.routes.append(Route("/sparql", sparql.SparqlEndpoint(), name="sparql"))
+    for router in (linked_data.router, void.router, dumps.router, crosswalks.router,
                    pages.router, frameworks.router, search.router, search.api, admin.router,
                    health.router):
         app.include_router(router)
     app.include_router(api_queries.router(settings.queries))
+
+    generated = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generated()
+            schema["paths"] = {"/sparql": sparql.OPENAPI, **schema["paths"]}
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:

@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 from nsxkg.config import Settings
 from nsxkg.store import BUILD_INFO, LoadedBuild
 from nsxkg.textindex import TextIndex
-from nsxkg.web.workers import WorkerPool
+from nsxkg.web.service import QueryService
 
 HERE = Path(__file__).parent
 T = TypeVar("T")
@@ -31,15 +31,15 @@ class AppState:
 
     ``store`` is the in-process read-only handle used by the server's own lookups
     (dereferencing, pages, search): their queries are fixed and bounded. Users' SPARQL goes
-    to ``pool``, whose workers can be killed. The text index (``text``) is opened in the
-    background (or, for a build loaded without one, made from the store), so the server
-    answers before it is ready; a search waits for it.
+    to ``service`` (web/service.py), whose workers can be killed. The text index
+    (``text``) is opened in the background (or, for a build loaded without one, made from
+    the store), so the server answers before it is ready; a search waits for it.
     """
 
     settings: Settings
     store: ox.Store
     build: LoadedBuild
-    pool: WorkerPool
+    service: QueryService
     templates: Jinja2Templates
     text: Future[TextIndex]
     cache: dict[str, Any] = field(default_factory=dict)  # per-build results (VoID, stats)

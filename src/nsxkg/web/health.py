@@ -23,8 +23,8 @@ router = APIRouter(tags=["service"])
 @get_and_head(router, "/health", summary="Readiness for load balancers",
               responses={503: {"description": "Not ready: query workers not (yet) up"}})
 async def health(state: State) -> Response:
-    state.pool.heal()  # a replica out of rotation gets no query that would replace them
-    workers = state.pool.lanes_up()
+    state.service.heal()  # a replica out of rotation gets no query that would replace them
+    workers = state.service.lanes_up()
     ready = all(up > 0 for up in workers.values())
     body = {"status": "ready" if ready else "starting", "build": state.build.digest,
             "quads": state.build.quads, "workers": workers}

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from nsxkg.web.deps import AppState
+from nsxkg.web.failures import QueryError
 from nsxkg.web.negotiation import parse_accept
 
 VARY = "Accept"
@@ -48,6 +49,12 @@ def error(request: Request, status: int, message: str, *,
             request, "error.html", {"status": status, "message": message},
             status_code=status, headers=all_headers)
     return PlainTextResponse(message + "\n", status_code=status, headers=all_headers)
+
+
+def failed(request: Request, err: QueryError) -> Response:
+    """A query that could not be answered: its status, its message, when to retry."""
+    headers = {"Retry-After": str(err.retry_after)} if err.retry_after else None
+    return error(request, err.status, err.message, headers=headers)
 
 
 def etag_for(state: AppState, *parts: str) -> str:

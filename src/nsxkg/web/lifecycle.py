@@ -32,21 +32,19 @@ from nsxkg.errors import StoreError
 from nsxkg.store import current_build, open_store
 from nsxkg.textindex import TextIndex
 from nsxkg.web.deps import AppState
-from nsxkg.web.lanes import LanedPool
-from nsxkg.web.workers import WorkerPool
+from nsxkg.web.service import QueryService, TextSearch
 
 T = TypeVar("T")
 _log = logging.getLogger(__name__)
 
 
 def open_state(settings: Settings, templates: Jinja2Templates) -> AppState:
-    """A state whose workers are not started yet (``WorkerPool.start`` needs a loop)."""
+    """A state whose workers are not started yet (``QueryService.start`` needs a loop)."""
     store, build = open_store(settings.store_dir)
-    pool = LanedPool(build.path, settings.pool_size, settings.query_timeout,
-                     express=settings.express_workers, budget=settings.express_budget,
-                     cache_bytes=settings.result_cache_mb * 2**20)
+    service = QueryService(settings, build.path,
+                           rewrites=[TextSearch(build.path, settings.result_limit)])
     text = _in_background(lambda: TextIndex.for_build(store, build.path), "nsxkg-text-index")
-    return AppState(settings, store, build, pool, templates, text)
+    return AppState(settings, store, build, service, templates, text)
 
 
 def _in_background(make: Callable[[], T], name: str) -> Future[T]:
@@ -81,7 +79,7 @@ class Lifecycle:
         self._lock = asyncio.Lock()
         self._draining: set[asyncio.Task[None]] = set()  # drains and signalled reloads
         self._on_hangup = False
-        self._retired: list[WorkerPool] = []  # pools of replaced states, until they drain
+        self._retired: list[QueryService] = []  # services of replaced states, until drained
 
     @property
     def state(self) -> AppState:
@@ -89,7 +87,7 @@ class Lifecycle:
         return current
 
     async def start(self) -> None:
-        await self.state.pool.start()
+        await self.state.service.start()
         try:
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hangup)
             self._on_hangup = True
@@ -116,14 +114,14 @@ class Lifecycle:
                 return Reloaded(False, old.build.digest)
             new = await asyncio.to_thread(open_state, old.settings, old.templates)
             try:
-                await new.pool.start()
-                await new.pool.ready()
-                if new.pool.live == 0:
+                await new.service.start()
+                await new.service.ready()
+                if new.service.live == 0:
                     raise StoreError(f"{new.build.path}: no query worker could open this "
                                      f"build; still serving {old.build.path}")
                 await asyncio.wrap_future(new.text)
             except BaseException:
-                new.pool.close()  # nothing of the new build stays running
+                new.service.close()  # nothing of the new build stays running
                 raise
             self.app.state.nsxkg = new  # the swap: requests from now on see the new build
             task = asyncio.get_running_loop().create_task(self._retire(old))
@@ -133,14 +131,14 @@ class Lifecycle:
             return Reloaded(True, new.build.digest)
 
     async def _retire(self, old: AppState) -> None:
-        self._retired.append(old.pool)
-        await old.pool.drain(grace=2 * old.settings.query_timeout + 1)
-        self._retired.remove(old.pool)
+        self._retired.append(old.service)
+        await old.service.drain(grace=2 * old.settings.query_timeout + 1)
+        self._retired.remove(old.service)
 
     def close(self) -> None:
         if self._on_hangup:
             asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
         for task in self._draining:
             task.cancel()
-        for pool in (*self._retired, self.state.pool):
-            pool.close()
+        for service in (*self._retired, self.state.service):
+            service.close()

@@ -1,26 +1,26 @@
-"""What one request, or one client, may ask of the server; refused with a clear error.
+"""What one HTTP request, or one client, may ask of the server; refused with a clear error.
 
 * Request bodies: ``max_body_bytes``. A declared ``Content-Length`` over it is refused before
   the body is read; a chunked body is counted while it is read and refused as soon as it
   passes the limit, so no unbounded body is ever buffered. ``413``.
-* Query text: ``max_query_length`` characters, and the checks every query gets before a
-  worker is involved (read-only, SERVICE allow-list), in :func:`screen`, so the endpoint and
-  the query page refuse the same things. ``413`` / ``403``.
 * Clients: requests that run a SPARQL query cost a worker, so each client address may run at
   most ``client_concurrency`` of them at once and start them at ``client_rate`` per second
   (a token bucket holding ``client_burst``); beyond that ``429`` with ``Retry-After``.
   Dereferencing, pages and search run bounded lookups in-process and are not counted.
 
-Result rows are limited where the results are produced (``workers.py``, ``422``).
+What the query text itself may ask (length, nesting, updates, SERVICE) is the query
+service's policy (``service.py``); result rows are limited where the results are produced
+(``workers.py``, ``422``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import parse_qs
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -28,40 +28,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nsxkg.config import Settings
 from nsxkg.web.http import error
-from nsxkg.web.lanes import CLIENT
-from nsxkg.web.sparqltext import Analysis, analyse, disallowed_services
-
-READ_ONLY = ("this endpoint is read-only: SPARQL Update ({what}) is refused; use the query "
-             "operation (SELECT, ASK, CONSTRUCT, DESCRIBE)")
-
-
-# -- the query text -----------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Refusal:
-    status: int
-    message: str
-
-
-def screen(query: str, settings: Settings) -> Refusal | Analysis:
-    """Why this query text must not run here, or what it asks for when it may run."""
-    if len(query) > settings.max_query_length:
-        return Refusal(413, f"the query is {len(query):,} characters long; this endpoint "
-                            f"accepts at most {settings.max_query_length:,} "
-                            f"(NSXKG_MAX_QUERY_LENGTH)")
-    analysis = analyse(query)
-    if analysis.update:
-        return Refusal(403, READ_ONLY.format(what=analysis.update))
-    refused = disallowed_services(analysis, settings.service_allow)
-    if refused:
-        allowed = ", ".join(f"<{iri}>" for iri in settings.service_allow) or "none"
-        described = {"?variable": "a variable endpoint",
-                     "?unreadable": "an endpoint in text that could not be read"}
-        return Refusal(403, "SERVICE to " + ", ".join(
-            described.get(iri, f"<{iri}>") for iri in refused)
-            + f" is not allowed on this endpoint (allowed: {allowed})")
-    return analysis
-
 
 # -- clients ------------------------------------------------------------------------------
 
@@ -128,6 +94,12 @@ class ClientLimiter:
                 del self._clients[address]
 
 
+def client_address(scope: Scope) -> str:
+    """The address a request came from: whom the per-client limits and the lanes count."""
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
 def runs_a_query(scope: Scope) -> bool:
     """Whether this request will take a query worker (the requests the limiter counts)."""
     path: str = scope["path"]
@@ -137,8 +109,13 @@ def runs_a_query(scope: Scope) -> bool:
         return False
     if scope["method"] == "POST":
         return path == "/sparql"
-    params = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-    return any(value.strip() for value in params.get("query", []))
+    # Read without decoding the query (decoding a long one costs more than the rest here).
+    raw = scope.get("query_string", b"")
+    return any(not _BLANK.fullmatch(value) for value in _QUERY_VALUE.findall(raw))
+
+
+_QUERY_VALUE = re.compile(rb"(?:^|&)query=([^&]*)")
+_BLANK = re.compile(rb"(?:\+|%20|%0[9A-Da-d]|\s)*")
 
 
 # -- the middleware -----------------------------------------------------------------------
@@ -162,7 +139,7 @@ class RequestLimits:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = _content_length(scope)
+        declared, chunked = _body_headers(scope)
         if declared is not None and declared > self.max_body:
             if declared <= _DRAIN_FACTOR * self.max_body:
                 # Closing on an unread body makes the kernel reset the connection, and the
@@ -172,11 +149,12 @@ class RequestLimits:
             await _refuse(scope, receive, send, 413, str(BodyTooLarge(self.max_body).detail),
                           close=True)
             return
-        address = scope["client"][0] if scope.get("client") else "unknown"
-        CLIENT.set(address)  # for the worker lanes (lanes.py)
-        limited = self._counting(receive)
+        address = client_address(scope)
+        # Only a chunked body can outgrow what was declared; others are passed on as they are.
+        guarded = self._guarded if chunked else self.app
+        limited = self._counting(receive) if chunked else receive
         if not runs_a_query(scope):
-            await self._guarded(scope, limited, send)
+            await guarded(scope, limited, send)
             return
         refused = self.clients.acquire(address)
         if refused is not None:
@@ -185,7 +163,7 @@ class RequestLimits:
                           headers={"Retry-After": str(max(1, math.ceil(wait)))})
             return
         try:
-            await self._guarded(scope, limited, send)
+            await guarded(scope, limited, send)
         finally:
             self.clients.release(address)
 
@@ -231,14 +209,16 @@ async def _drain(receive: Receive) -> None:
             return
 
 
-def _content_length(scope: Scope) -> int | None:
+def _body_headers(scope: Scope) -> tuple[int | None, bool]:
+    """The declared Content-Length (None if absent), and whether the body is chunked."""
+    declared, chunked = None, False
     for name, value in scope.get("headers", []):
         if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None  # the HTTP server rejects a malformed length itself
-    return None
+            with contextlib.suppress(ValueError):  # the HTTP server rejects a malformed one
+                declared = int(value)
+        elif name == b"transfer-encoding":
+            chunked = True
+    return declared, chunked
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, message: str, *,

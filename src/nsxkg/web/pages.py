@@ -20,10 +20,11 @@ from nsxkg.namespaces import NSX, PREFIXES, RDF, SKOS
 from nsxkg.web import frameworks, views
 from nsxkg.web.deps import HERE, AppState, State
 from nsxkg.web.describe import LABELS
+from nsxkg.web.failures import QueryError
 from nsxkg.web.http import get_and_head, page
-from nsxkg.web.limits import Refusal, screen
+from nsxkg.web.limits import client_address
 from nsxkg.web.links import env, local_href, short
-from nsxkg.web.workers import Job, QueryFailed
+from nsxkg.web.service import QueryRequest
 
 router = APIRouter(include_in_schema=False)
 # The query editor (YASGUI), installed from npm by `make editor`; without it the page keeps
@@ -118,18 +119,13 @@ async def query_form(request: Request, state: State, query: str = "") -> Respons
     """The query page; with ?query= it also runs it (for browsers without JavaScript)."""
     if not query.strip():
         return query_page(request, state)
-    # The same refusals as /sparql: without them this page would let a query call SERVICE
-    # endpoints at any address (SSRF).
-    refusal = screen(query, state.settings)
-    if isinstance(refusal, Refusal):
-        return query_page(request, state, query, problem=refusal.message,
-                          status=refusal.status)
-    job = Job(query=query, results_format="json", rdf_format="turtle",
-              limit=state.settings.result_limit)
+    # The query service's policy, as for /sparql: without it this page would let a query
+    # call SERVICE endpoints at any address (SSRF).
     try:
-        answer = await state.pool.run(job)
-    except QueryFailed as err:
-        return query_page(request, state, query, problem=str(err), status=err.status)
+        answer = await state.service.run(QueryRequest(query, client_address(request.scope),
+                                                      "json", "turtle"))
+    except QueryError as err:
+        return query_page(request, state, query, problem=err.message, status=err.status)
     if answer.format == "turtle":
         return query_page(request, state, query, graph_text=answer.body.decode("utf-8"))
     parsed = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)

@@ -2,37 +2,94 @@
 
 https://www.w3.org/TR/sparql11-protocol/#query-operation — GET, POST form-encoded and POST
 ``application/sparql-query``, with ``default-graph-uri`` / ``named-graph-uri``. The query
-runs in a kill-able worker (see workers.py); everything decided from the request alone
-(missing query, update, SERVICE, Accept) is answered before a worker is involved.
+goes to the query service (service.py: policy, cache, lanes, workers); everything decided
+from the request alone (missing query, update, SERVICE, Accept) is answered before a worker
+is involved.
 """
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs
+import codecs
+from urllib.parse import unquote_to_bytes
 
 import pyoxigraph as ox
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from nsxkg.formats import BY_NAME, Format, Kind, by_name, of_kind
 from nsxkg.namespaces import PREFIXES
-from nsxkg.web.deps import AppState, State
-from nsxkg.web.http import error, etag_for, get_and_head, not_modified, validators, wants_html
-from nsxkg.web.limits import READ_ONLY, Refusal, screen
+from nsxkg.web.deps import AppState
+from nsxkg.web.failures import QueryError
+from nsxkg.web.http import (
+    error,
+    etag_for,
+    failed,
+    not_modified,
+    validators,
+    wants_html,
+)
+from nsxkg.web.limits import client_address
 from nsxkg.web.negotiation import NotAcceptable, negotiate
+from nsxkg.web.service import READ_ONLY, QueryRequest
 from nsxkg.web.service_description import service_description
-from nsxkg.web.workers import Job, QueryFailed
-
-router = APIRouter()
 
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
 
 
-@get_and_head(router, "/sparql")
-async def sparql_get(request: Request, state: State) -> Response:
-    params = parse_qs(request.url.query, keep_blank_values=True)
+class SparqlEndpoint:
+    """``/sparql`` as a plain ASGI app, mounted as a route of its own.
+
+    Every query request passes here, so it carries none of FastAPI's per-request machinery
+    (dependency solving, parameter validation; about a fifth of a light query's time in
+    the server): the request is read once, by hand. Its OpenAPI description is
+    :data:`OPENAPI`.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        state: AppState = scope["app"].state.nsxkg
+        method = scope["method"]
+        if method in ("GET", "HEAD"):
+            response = await sparql_get(request, state)
+        elif method == "POST":
+            response = await sparql_post(request, state)
+        else:
+            response = error(request, 405, f"{method} is not allowed on /sparql",
+                             headers={"Allow": "GET, HEAD, POST"})
+        await response(scope, receive, send)
+
+
+def _query_params(request: Request) -> dict[str, list[str]]:
+    return _form_params(request.scope["query_string"])
+
+
+def _form_params(raw: bytes) -> dict[str, list[str]]:
+    """Form-encoded parameters, as ``parse_qs(..., keep_blank_values=True)`` gives them,
+    decoded in C: the standard library decodes each %-escape in Python, and a query sent
+    form-encoded is mostly escapes (a fifth of the server's time on a light query)."""
+    params: dict[str, list[str]] = {}
+    for pair in raw.split(b"&"):
+        if pair:
+            name, _, value = pair.partition(b"=")
+            params.setdefault(_unquote_plus(name), []).append(_unquote_plus(value))
+    return params
+
+
+def _unquote_plus(raw: bytes) -> str:
+    raw = raw.replace(b"+", b" ")
+    if b"%" in raw:
+        try:  # %XX as \xXX, for the C escape decoder (backslashes kept as they are)
+            raw = codecs.escape_decode(raw.replace(b"\\", b"\\\\").replace(b"%", b"\\x"))[0]
+        except ValueError:  # a % not followed by two hex digits: kept, as parse_qs does
+            raw = unquote_to_bytes(raw)
+    return raw.decode("utf-8", "replace")
+
+
+async def sparql_get(request: Request, state: AppState) -> Response:
+    params = _query_params(request)
     if "update" in params:
         return error(request, 403, READ_ONLY.format(what="update parameter"))
     if "query" not in params:
@@ -43,17 +100,16 @@ async def sparql_get(request: Request, state: State) -> Response:
     return await _answer(request, state, params)
 
 
-@router.post("/sparql")
-async def sparql_post(request: Request, state: State) -> Response:
+async def sparql_post(request: Request, state: AppState) -> Response:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = await request.body()
-    params = parse_qs(request.url.query, keep_blank_values=True)
+    params = _query_params(request)
     if content_type == FORM:
         try:
-            form = parse_qs(body.decode("utf-8"), keep_blank_values=True)
+            body.decode("utf-8")
         except UnicodeDecodeError:
             return error(request, 400, "the form body is not UTF-8")
-        for key, values in form.items():
+        for key, values in _form_params(body).items():
             params.setdefault(key, []).extend(values)
     elif content_type == SPARQL_QUERY:
         if "query" in params:
@@ -109,9 +165,10 @@ async def _answer(request: Request, state: AppState, params: dict[str, list[str]
     query = queries[0] if queries else ""
     if not query.strip():
         return error(request, 400, "missing query: the `query` parameter is empty")
-    analysis = screen(query, state.settings)
-    if isinstance(analysis, Refusal):
-        return error(request, analysis.status, analysis.message)
+    try:
+        analysis = state.service.check(query)
+    except QueryError as err:
+        return failed(request, err)
 
     override = _single(params.get("format"))
     kinds: tuple[Kind, ...] = (("rdf",) if analysis.form in ("CONSTRUCT", "DESCRIBE") else
@@ -140,14 +197,13 @@ async def _answer(request: Request, state: AppState, params: dict[str, list[str]
     cached = not_modified(request, state, etag)
     if cached is not None:
         return cached
-    job = Job(query=query, results_format=results_fmt.name if results_fmt else None,
-              rdf_format=rdf_fmt.name if rdf_fmt else None, default_graphs=default_graphs,
-              named_graphs=named_graphs, limit=state.settings.result_limit)
+    asked = QueryRequest(query, client_address(request.scope),
+                         results_fmt.name if results_fmt else None,
+                         rdf_fmt.name if rdf_fmt else None, default_graphs, named_graphs)
     try:
-        answer = await state.pool.run(job)
-    except QueryFailed as err:
-        headers = {"Retry-After": "5"} if err.status == 503 else None
-        return error(request, err.status, str(err), headers=headers)
+        answer = await state.service.run(asked)
+    except QueryError as err:
+        return failed(request, err)
     fmt = BY_NAME[answer.format]
     headers = validators(state, etag)
     headers["X-Result-Count"] = str(answer.count)
@@ -175,3 +231,44 @@ def _service_description(request: Request, state: AppState, override: str | None
     prefixes = PREFIXES if fmt.name in ("turtle", "trig") else None
     body = ox.serialize(triples, format=fmt.oxigraph, prefixes=prefixes) or b""
     return Response(body, media_type=fmt.content_type, headers=validators(state, etag))
+
+
+def _param(name: str, description: str) -> dict[str, object]:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": {"type": "string"}}
+
+
+_PROTOCOL_PARAMS = [
+    _param("default-graph-uri", "A graph of the query's default graph (repeatable); with "
+                                "none given, the default graph is the union of all graphs"),
+    _param("named-graph-uri", "A graph available to GRAPH (repeatable)"),
+    _param("format", "The answer's format instead of Accept: json, xml, csv, tsv, turtle, "
+                     "ntriples, jsonld, rdfxml, trig, nquads (or a media type)"),
+]
+_ANSWERS = {
+    "200": {"description": "The answer, in the format negotiated from Accept or format",
+            "content": {f.media_type: {} for k in ("results", "rdf") for f in of_kind(k)}},
+    "400": {"description": "A syntax error (with its position) or a malformed request"},
+    "403": {"description": "An update, or SERVICE to an endpoint not on the allow-list"},
+    "406": {"description": "None of the media types in Accept can carry the answer"},
+    "413": {"description": "The query or the body is over the length limit"},
+    "422": {"description": "The answer is over the result limit"},
+    "503": {"description": "The query ran past the time limit, or every worker was busy"},
+}
+# /sparql in the OpenAPI document (the route is a plain ASGI app, which FastAPI does not
+# describe by itself).
+OPENAPI: dict[str, object] = {
+    "get": {"operationId": "sparql_query_get", "tags": ["SPARQL"],
+            "summary": "SPARQL 1.1 query (GET); without a query, the service description",
+            "parameters": [_param("query", "The SPARQL query"), *_PROTOCOL_PARAMS],
+            "responses": _ANSWERS},
+    "post": {"operationId": "sparql_query_post", "tags": ["SPARQL"],
+             "summary": "SPARQL 1.1 query (POST, form-encoded or application/sparql-query)",
+             "parameters": _PROTOCOL_PARAMS,
+             "requestBody": {"required": True, "content": {
+                 FORM: {"schema": {"type": "object",
+                                   "properties": {"query": {"type": "string"}},
+                                   "required": ["query"]}},
+                 SPARQL_QUERY: {"schema": {"type": "string"}}}},
+             "responses": _ANSWERS},
+}
