@@ -204,11 +204,15 @@ def test_synthetic_corpus_is_reproducible_and_refused_by_default(
     made = run(env, "synth", "frameworks", "--out", str(out), "--sources", str(sources),
                "--seed", "3")
     assert made.exit_code == 0, made.output
-    assert "4 synthetic releases of 2 frameworks" in made.output
+    # The seed occupation keeps its authored framework, copied unchanged; only the other
+    # occupation is synthesised.
+    assert "2 synthetic releases of 1 frameworks" in made.output
+    assert "and 1 authored frameworks as they are" in made.output
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.yaml"))
-    assert files == ["11-2022.00/synthetic.1.yaml", "11-2022.00/synthetic.2.yaml",
-                     "15-1252.00/synthetic.1.yaml", "15-1252.00/synthetic.2.yaml",
-                     "reference.yaml"]
+    assert files == ["11-2022.00/v.26.05.yaml", "15-1252.00/synthetic.1.yaml",
+                     "15-1252.00/synthetic.2.yaml", "reference.yaml"]
+    assert (out / "11-2022.00/v.26.05.yaml").read_bytes() == \
+        (FRAMEWORKS / "11-2022.00/v.26.05.yaml").read_bytes()
     first = {f: (out / f).read_bytes() for f in files}
     assert run(env, "synth", "frameworks", "--out", str(out), "--sources", str(sources),
                "--seed", "3").exit_code == 0

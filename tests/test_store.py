@@ -43,3 +43,17 @@ def test_a_build_loaded_without_them_still_serves(loaded: Any, tmp_path: Any) ->
     assert partitions.for_build(loaded.store, tmp_path) == partitions.count(loaded.store)
     assert len(TextIndex.for_build(loaded.store, tmp_path)) == len(
         TextIndex.open(loaded.build.path / TEXT_FILE))
+
+
+def test_unrestricted_search_ranks_as_the_joined_one(loaded: Any) -> None:
+    # Without restrictions the best matches are picked inside FTS before the joins; with a
+    # restriction that keeps everything (every property the matches are on) the joined query
+    # runs: both must give the same matches in the same order, limits and ties included.
+    index = TextIndex.open(loaded.build.path / TEXT_FILE)
+    for text, limit in (("sales", 7), ("sales OR manage*", None), ("negotiat*", 3),
+                        ('"sales managers"', 50)):
+        unrestricted = index.search(Search(text, limit=limit), most=100_000)[1]
+        joined = index.search(Search(text, limit=limit, properties=tuple(sorted(
+            {m.property for m in index.search(Search(text), most=100_000)[1]}))),
+            most=100_000)[1]
+        assert unrestricted == joined and unrestricted

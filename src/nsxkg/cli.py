@@ -269,7 +269,10 @@ def synth() -> None:
               help="Only the first N occupations.")
 def synth_frameworks(out: Path, sources: Path | None, frameworks: Path | None, seed: int,
                      limit: int | None) -> None:
-    """Two releases of a framework for every O*NET occupation, marked synthetic."""
+    """Two releases of a framework for every O*NET occupation, marked synthetic.
+
+    Occupations with an authored framework keep it: it is copied into the corpus unchanged.
+    """
     from nsxkg.frameworks.synthetic import generate
 
     cfg = settings(sources=sources, frameworks=frameworks)
@@ -278,7 +281,8 @@ def synth_frameworks(out: Path, sources: Path | None, frameworks: Path | None, s
                                "an O*NET release")
     corpus = generate(out, cfg.sources, cfg.frameworks, seed=seed, limit=limit)
     click.echo(f"{corpus.releases:,} synthetic releases of {corpus.occupations:,} frameworks "
-               f"(occupations of O*NET {corpus.release}) → {corpus.directory}")
+               f"(occupations of O*NET {corpus.release}) and {corpus.authored} authored "
+               f"frameworks as they are → {corpus.directory}")
     click.echo(f"build them with: nsxkg build --frameworks {corpus.directory} --allow-synthetic")
 
 

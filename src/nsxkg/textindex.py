@@ -315,6 +315,19 @@ WHERE fts MATCH :match {where}
 ORDER BY score DESC, d.id LIMIT :limit
 """
 
+# Unrestricted, the best matches are picked inside the full-text index before any join: a
+# common word matches hundreds of thousands of literals, and joining each to its resource,
+# property and datatype only to keep the first few cost most of the time.
+_SEARCH_ALL = """
+WITH top AS (SELECT rowid AS id, -bm25(fts) AS score FROM fts WHERE fts MATCH :match
+             ORDER BY score DESC, rowid LIMIT :limit)
+SELECT d.id, r.iri, p.iri, d.text, d.lang, t.iri, d.kind, top.score
+FROM top JOIN doc d ON d.id = top.id
+     JOIN iri r ON r.id = d.resource JOIN iri p ON p.id = d.property
+     LEFT JOIN iri t ON t.id = d.datatype
+ORDER BY top.score DESC, d.id
+"""
+
 # The best name per resource: exact phrase, then phrase prefix, then any order; then by
 # kind, fewer words, alphabetically.
 _NAMES = """
@@ -411,7 +424,8 @@ class TextIndex:
             params["lang"], params["lang_prefix"] = lang, lang.replace("%", "") + "-%"
         wanted = search.limit if search.limit is not None else most + 1
         params["limit"] = wanted
-        sql = _SEARCH.format(where="".join(f" AND {w}" for w in where))
+        sql = _SEARCH.format(where="".join(f" AND {w}" for w in where)) if where \
+            else _SEARCH_ALL
         with self._lock:
             rows = self._db.execute(sql, params).fetchall()
         if search.limit is None and len(rows) > most:
