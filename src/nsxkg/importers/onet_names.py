@@ -59,20 +59,23 @@ def _number(release: str) -> tuple[int, ...]:
     return tuple(int(p) for p in re.findall(r"\d+", release))
 
 
-def load(sources: Path, code: str) -> OnetNames:
+def load(sources: Path) -> OnetNames:
     """The names and words of every O*NET release under ``sources``, newest first winning."""
-    releases = sorted(discover(sources).onet, key=lambda r: (_number(r.release),
-                                                             r.kind == "text"), reverse=True)
+    found = discover(sources).onet
+    # Excel releases hold the same tables as text ones but read ten times slower: they are
+    # read only when the source directory has no text release.
+    text = [r for r in found if r.kind == "text"]
+    releases = sorted(text or found, key=lambda r: _number(r.release), reverse=True)
     if not releases:
         raise InputError.at(sources, "no O*NET release: importing a page looks its anchors' "
                                      "names up in O*NET (set --sources or NSXKG_SOURCES)")
     names = OnetNames(releases=[r.release for r in releases])
     for release in releases:
-        _read(release, code, names)
+        _read(release, names)
     return names
 
 
-def _read(release: OnetRelease, code: str, names: OnetNames) -> None:
+def _read(release: OnetRelease, names: OnetNames) -> None:
     def element(element_id: str, name: str) -> None:
         for kind, prefixes in KIND_PREFIXES.items():
             if element_id.startswith(prefixes):
@@ -92,8 +95,7 @@ def _read(release: OnetRelease, code: str, names: OnetNames) -> None:
             if words:
                 names.verbs.add(words[0].lower())
             names.words.update(w.lower() for w in words)
-            if t.code == code:
-                names.tasks.setdefault((code, t.task), t.task_id)
+            names.tasks.setdefault((t.code, t.task), t.task_id)
     if release.has(OCCUPATION_DATA):
         for o in release.occupations():
             names.words.update(w.lower() for w in _WORD.findall(f"{o.title} {o.description}"))
@@ -102,5 +104,4 @@ def _read(release: OnetRelease, code: str, names: OnetNames) -> None:
             names.words.update(w.lower() for w in _WORD.findall(d.title))
     if release.has(TECHNOLOGY_SKILLS):
         for s in release.technology_skills():
-            if s.code == code:
-                names.technology.setdefault((code, s.commodity_title), int(s.commodity_code))
+            names.technology.setdefault((s.code, s.commodity_title), int(s.commodity_code))
