@@ -181,7 +181,7 @@ class _Builder:
         return {"title": title, "identifier": identifier, "uri": "urn:uuid:" + identifier}
 
     def _anchors(self) -> None:
-        for title, rows in self.view["anchors"]:
+        for _kind, rows in self.view["anchors"]:
             for row in rows:
                 self._associate("isRelatedTo", self.doc_link,
                                 {"title": f"{row['label'] or row['code']}",

@@ -51,8 +51,8 @@ _NUMBERED = re.compile(r"\s*(\d+)\.\s+(.*\S)")
 _DOMAIN = re.compile(r"(\d+)(\D.*?)(\d+) statements?")
 _ANCHOR_COUNT = re.compile(r"Show O\*NET source anchors(\d+) anchors?\b.*")
 _GLUE = re.compile(r"(?<=[a-z0-9)])(?=[A-Z])")
-_MONTHS = {m: i for i, m in enumerate(
-    "jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
+_MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
+                                       "sep", "oct", "nov", "dec"], start=1)}
 _ANCHOR_HEADINGS = {"O*NET skills": "skills", "Knowledge domains": "knowledge",
                     "Abilities": "abilities", "Work styles": "work_styles",
                     "Technology": "technology", "Tasks · seed anchors for statements": "tasks",
@@ -378,9 +378,9 @@ def _source_for_label(page: _Page, label: str) -> str | None:
 def _sources(page: _Page, at: int) -> tuple[str | None, str | None]:
     """The source list at the foot of the page, and the publisher and rights after it."""
     text = page.lines[at].strip().removeprefix(SOURCES)
-    listed, _, rights = text.partition("©")
-    rights = ("©" + rights).strip().rstrip(".") if rights else None
-    publisher = re.sub(r"^©\s*\d{4}\s*", "", rights).strip() or None if rights else None
+    listed, _, after = text.partition("©")
+    rights = ("©" + after).strip().rstrip(".") if after else None
+    publisher = (re.sub(r"^©\s*\d{4}\s*", "", rights).strip() or None) if rights else None
     labels = [s.strip() for s in _split_commas(listed.strip().rstrip("."))]
     for n, label in enumerate(labels):
         label = re.sub(r"\s*\((?:CC[ -]|licen)[^)]*\)$", "", label, flags=re.I)
@@ -465,7 +465,7 @@ def _evidence(page: _Page, start: int, end: int) -> dict[str, Any] | None:
         return i, found[1]
 
     number = r"(\d+(?:\.\d+)?)"
-    usage = {"source": heading("usage")}
+    usage: dict[str, Any] = {"source": heading("usage")}
     usage["task_observations"] = int(value("Task observations", r"(\d+)")[1])
     usage["augment_share_percent"] = float(value("Augment share", number + "%")[1])
     usage["time_saved_percent"] = float(value("Time saved", number + "%")[1])
