@@ -128,7 +128,7 @@ def document(release: Release) -> dict[str, Any]:
         graph.append(model)
         graph.extend(levels.values())
     graph.extend(competencies)
-    return {"@context": CONTEXT, "@id": framework, "@graph": graph}
+    return {"@context": CONTEXT, "@graph": graph}
 
 
 def render(release: Release) -> bytes:
