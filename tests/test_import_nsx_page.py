@@ -17,7 +17,8 @@ from click.testing import CliRunner
 from nsxkg.cli import main
 from nsxkg.errors import InputError
 from nsxkg.frameworks.loader import load_framework, load_reference, read_release, read_yaml
-from nsxkg.importers.nsx_page import import_pages, parse
+from nsxkg.importers.batch import import_pages
+from nsxkg.importers.nsx_page import parse
 from nsxkg.importers.onet_names import OnetNames, load
 from support import FRAMEWORKS, PROJECT_ROOT, locate_sources
 

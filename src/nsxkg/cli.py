@@ -275,7 +275,7 @@ def import_nsx_page(source: Path, output: Path | None, sources: Path | None,
     pages are imported, 2 otherwise (each problem names its file and line).
     """
     from nsxkg.errors import InputError
-    from nsxkg.importers.nsx_page import import_pages, pages_in
+    from nsxkg.importers.batch import import_pages, pages_in
     from nsxkg.importers.onet_names import load
 
     cfg = settings(frameworks=output, sources=sources)

@@ -102,7 +102,7 @@ class _Builder:
         for domain in view["domains"]:
             order += 1
             number = domain["number"]
-            item = self._item(uuid_of(f"{self.framework} {domain['iri']}"), "domain",
+            item = self._item(f"{self.framework} {domain['iri']}", "domain",
                               domain["label"], f"D{number}", str(number))
             self._child(item, self.doc_link, order)
             for block in domain["levels"]:
@@ -118,13 +118,13 @@ class _Builder:
 
     def _level(self, kind: str, section: str, block: dict[str, Any], order: int,
                parent: dict[str, str], code: str, statement: str, statement_kind: str) -> None:
-        item = self._item(uuid_of(f"{self.framework} {section} {block['iri']}"), kind,
+        item = self._item(f"{self.framework} {section} {block['iri']}", kind,
                           statement, code, str(block["rank"]),
                           abbreviated=block["label"], label=block.get("role"))
         self._child(item, parent, order)
         for st in block["statements"]:
             child = self._item(
-                uuid_of(st["lineage"]), statement_kind, f"{st['focus']} — {st['text']}",
+                st["lineage"], statement_kind, f"{st['focus']} — {st['text']}",
                 f"{code}.{st['position']}", str(st["position"]), abbreviated=st["focus"],
                 uri=st["lineage"], notes=_citations(st["cites"]))
             self._child(child, self._link(item), st["position"])
@@ -133,17 +133,19 @@ class _Builder:
                                 {"title": cited["label"], "identifier": cited["iri"],
                                  "uri": cited["iri"]}, None, CITATIONS_GROUP)
 
-    def _item(self, identifier: str, kind: str, statement: str, code: str, enumeration: str,
+    def _item(self, name: str, kind: str, statement: str, code: str, enumeration: str,
               *, abbreviated: str | None = None, label: str | None = None,
               uri: str | None = None, notes: str | None = None) -> dict[str, Any]:
-        type_iri, type_title, _ = TYPES[kind]
+        """An item whose identifier is the UUID v5 of ``name``: the IRI it exports, or the
+        IRIs of what it groups when it has none (its ``uri`` is then the UUID's URN)."""
+        type_name, type_title, _ = TYPES[kind]
         item = {
-            "identifier": identifier, "uri": uri or "urn:uuid:" + identifier,
+            "identifier": uuid_of(name), "uri": uri or uuid_urn(name),
             "fullStatement": statement, "alternativeLabel": label,
             "abbreviatedStatement": abbreviated,
             "CFItemType": type_title,
-            "CFItemTypeURI": {"title": type_title, "identifier": uuid_of(type_iri),
-                              "uri": "urn:uuid:" + uuid_of(type_iri)},
+            "CFItemTypeURI": {"title": type_title, "identifier": uuid_of(type_name),
+                              "uri": uuid_urn(type_name)},
             "humanCodingScheme": code, "listEnumeration": enumeration,
             "language": "en", "notes": notes,
             "lastChangeDateTime": self.stamp,
@@ -161,10 +163,9 @@ class _Builder:
 
     def _associate(self, kind: str, origin: dict[str, str], destination: dict[str, str],
                    order: int | None, group: str | None = None) -> None:
-        identifier = uuid_of(f"{origin['uri']} {kind} {destination['uri']}")
+        name = f"{origin['uri']} {kind} {destination['uri']}"
         association: dict[str, Any] = {
-            "identifier": identifier, "associationType": kind,
-            "uri": "urn:uuid:" + identifier,
+            "identifier": uuid_of(name), "associationType": kind, "uri": uuid_urn(name),
             "originNodeURI": origin, "destinationNodeURI": destination,
             "lastChangeDateTime": self.stamp}
         if order is not None:
@@ -174,11 +175,10 @@ class _Builder:
         self.associations.append(association)
 
     def _group(self, title: str) -> dict[str, str]:
-        identifier = uuid_of(f"{self.framework} {title}")
-        self.groups.setdefault(title, {
-            "identifier": identifier, "uri": uuid_urn(f"{self.framework} {title}"),
-            "title": title, "lastChangeDateTime": self.stamp})
-        return {"title": title, "identifier": identifier, "uri": "urn:uuid:" + identifier}
+        name = f"{self.framework} {title}"
+        link = {"title": title, "identifier": uuid_of(name), "uri": uuid_urn(name)}
+        self.groups.setdefault(title, {**link, "lastChangeDateTime": self.stamp})
+        return link
 
     def _anchors(self) -> None:
         for _kind, rows in self.view["anchors"]:
@@ -194,9 +194,8 @@ class _Builder:
 
 
 def _item_type(key: str, stamp: str) -> dict[str, str]:
-    iri, title, description = TYPES[key]
-    identifier = uuid_of(iri)
-    return {"identifier": identifier, "uri": "urn:uuid:" + identifier, "title": title,
+    name, title, description = TYPES[key]
+    return {"identifier": uuid_of(name), "uri": uuid_urn(name), "title": title,
             "description": description, "hierarchyCode": key, "typeCode": key,
             "lastChangeDateTime": stamp}
 

@@ -457,32 +457,31 @@ def _evidence(page: _Page, start: int, end: int) -> dict[str, Any] | None:
                                    f"naming a listed source, got {text!r}")
         return key
 
-    def value(label: str, pattern: str = r"(.+)") -> tuple[int, str]:
+    def value(label: str, pattern: str = r"(.+)") -> tuple[int, re.Match[str]]:
         i, text = next(fields, (end, ""))
         found = re.fullmatch(re.escape(label) + r":\s*" + pattern, text)
         if found is None:
             raise page.fail(i + 1, f"expected '{label}: …' in the evidence pack, got {text!r}")
-        return i, found[1]
+        return i, found
 
     number = r"(\d+(?:\.\d+)?)"
     usage: dict[str, Any] = {"source": heading("usage")}
-    usage["task_observations"] = int(value("Task observations", r"(\d+)")[1])
-    usage["augment_share_percent"] = float(value("Augment share", number + "%")[1])
-    usage["time_saved_percent"] = float(value("Time saved", number + "%")[1])
-    usage["ai_autonomy"] = float(value("AI autonomy", number)[1])
+    usage["task_observations"] = int(value("Task observations", r"(\d+)")[1][1])
+    usage["augment_share_percent"] = float(value("Augment share", number + "%")[1][1])
+    usage["time_saved_percent"] = float(value("Time saved", number + "%")[1][1])
+    usage["ai_autonomy"] = float(value("AI autonomy", number)[1][1])
     feasibility: dict[str, Any] = {"source": heading("positioning")}
-    top_at, top = value("Top skill")
+    top_at, found = value("Top skill")
+    top = found[1]
     element = page.names.element("skills", top)
     if element is None:
         raise page.fail(top_at + 1, f"unknown O*NET skill {top!r} (O*NET "
                                     f"{', '.join(page.names.releases)})")
     feasibility["top_skill"] = {"id": element, "name": top}
-    score_at, score = value("Score", number + r" / " + number)
-    found = re.fullmatch(r"(\S+) / (\S+)", page.lines[score_at].strip().split(": ", 1)[1])
-    assert found is not None  # the pattern above matched the same text
-    feasibility["score"], feasibility["score_max"] = _num(found[1]), _num(found[2])
-    feasibility["quadrant"] = value("Quadrant")[1]
-    feasibility["precision"] = value("precision")[1]
+    score = value("Score", number + r" / " + number)[1]
+    feasibility["score"], feasibility["score_max"] = _num(score[1]), _num(score[2])
+    feasibility["quadrant"] = value("Quadrant")[1][1]
+    feasibility["precision"] = value("precision")[1][1]
     cluster_source = heading("cluster")
     label_at, label = next(fields, (end, ""))
     key_at, key = next(fields, (end, ""))
@@ -641,108 +640,3 @@ def _check(page: _Page, data: dict[str, Any]) -> None:
 
 def _located(page: _Page, loc: Loc, message: str) -> tuple[Location, str]:
     return Location(page.path, line_of(page.at, loc), ".".join(map(str, loc)) or None), message
-
-
-# -- a batch of pages --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What importing one page did: the release file and whether it was written."""
-
-    page: Path
-    target: Path
-    written: bool  # False: the file was already there with the same content
-
-
-def pages_in(source: Path) -> list[Path]:
-    """A page file, or every ``*.txt`` page of a folder (in name order)."""
-    if source.is_dir():
-        found = sorted(p for p in source.glob("*.txt") if p.is_file())
-        if not found:
-            raise InputError.at(source, "no NSX page (*.txt) in this folder")
-        return found
-    if not source.is_file():
-        raise InputError.at(source, "no such page file or folder")
-    return [source]
-
-
-def previous_keys(frameworks: Path, code: str, version: str) -> Keys:
-    """The keys of the latest other release of a framework, by (kind, title) and (kind, text),
-    so that a statement a new release keeps keeps its identity."""
-    from nsxkg.convert.framework import version_order
-    from nsxkg.frameworks.loader import load_framework
-    from nsxkg.frameworks.model import statements
-
-    others = sorted((p for p in (frameworks / code).glob("*.yaml") if p.stem != version),
-                    key=lambda p: version_order(p.stem))
-    if not others:
-        return {}
-    keys: Keys = {}
-    for st in statements(load_framework(others[-1])):
-        keys.setdefault((st.kind.value, st.title), st.key)
-        keys.setdefault((st.kind.value, st.text), st.key)
-    return keys
-
-
-def import_pages(sources: list[Path], frameworks: Path, names: OnetNames, *,
-                 force: bool = False) -> list[Outcome]:
-    """Import every page into ``frameworks`` (<code>/<version>.yaml): all or nothing.
-
-    Every page is read and checked before anything is written; a bad page, two pages of one
-    release, or a release file already there with other content (unless ``force``) stops the
-    whole batch with every problem found, and nothing is written.
-    """
-    from nsxkg.frameworks.loader import load_reference, reference_path
-
-    reference = load_reference(reference_path(frameworks))
-    problems: list[tuple[Location, str]] = []
-    done: dict[Path, tuple[Path, Imported]] = {}
-    for page in sources:
-        try:
-            text = page.read_text(encoding="utf-8")
-        except UnicodeDecodeError as err:
-            problems.append((Location(page), f"not UTF-8 text ({err.reason} at byte "
-                                             f"{err.start})"))
-            continue
-        try:
-            first = parse(text, page, names, reference)
-            keys = previous_keys(frameworks, first.code, first.version)
-            imported = parse(text, page, names, reference, keys) if keys else first
-        except InputError as err:
-            problems += err.problems
-            continue
-        target = frameworks / imported.code / f"{imported.version}.yaml"
-        if target in done:
-            problems.append((Location(page), f"release {imported.version} of {imported.code} "
-                                             f"is also imported from {done[target][0]}"))
-            continue
-        if target.exists() and not force and not _same(target, imported.data):
-            problems.append((Location(target), f"already exists with other content; "
-                                               f"importing {page} would replace it (use "
-                                               f"--force to replace it)"))
-            continue
-        done[target] = (page, imported)
-    if problems:
-        raise InputError(problems)
-    outcomes = []
-    for target, (page, imported) in done.items():
-        same = target.exists() and _same(target, imported.data)
-        if not same:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            staging = target.with_name(f".{target.name}.importing")
-            staging.write_text(imported.yaml(), encoding="utf-8")
-            staging.replace(target)  # a reader sees the old file or the new, never half
-        outcomes.append(Outcome(page, target, not same))
-    return outcomes
-
-
-def _same(target: Path, data: dict[str, Any]) -> bool:
-    """Whether a release file already says what an import would write (comments and layout
-    aside): re-importing an unchanged page leaves a hand-edited file alone."""
-    from nsxkg.frameworks.loader import read_yaml
-
-    try:
-        return bool(read_yaml(target)[0] == data)
-    except InputError:
-        return False
