@@ -302,10 +302,13 @@ def _split_focus(page: _Page, line: int, body: str) -> tuple[str, str]:
 
 
 def _key(page: _Page, kind: Kind, title: str, text: str, domain: str | None) -> str:
+    """The statement's key in the previous release (same title, else same text); for a new
+    statement the slug of its title, never a key the previous release gave another."""
     key = page.keys.get((kind.value, title)) or page.keys.get((kind.value, text))
     if key is None or key in page.used_keys:
+        taken = page.used_keys | set(page.keys.values())
         key = slug(title)
-        if key in page.used_keys:
+        if key in taken:
             key = slug(f"{domain or kind.value} {title}")
     page.used_keys.add(key)
     return key
