@@ -6,11 +6,13 @@ looked up in O*NET."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from click.testing import CliRunner
 
@@ -94,6 +96,8 @@ def test_imported_file_loads_as_the_same_release(names: OnetNames, frameworks: P
     [outcome] = import_pages([_seed()], frameworks, names)
     assert outcome.written and outcome.target == frameworks / "11-2022.00" / "v.26.05.yaml"
     assert read_release(outcome.target).framework == load_framework(HAND)
+    schema = json.loads((FRAMEWORKS / "framework.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(read_yaml(outcome.target)[0], schema)
 
 
 # -- malformed pages ----------------------------------------------------------------------------
