@@ -20,8 +20,9 @@ from nsxkg.frameworks.loader import (
     reference_path,
 )
 from nsxkg.frameworks.model import statements
-from nsxkg.importers.nsx_page import Imported, Keys, parse
+from nsxkg.importers.nsx_page import Imported, parse
 from nsxkg.importers.onet_names import OnetNames
+from nsxkg.importers.page import Keys
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,7 @@ a hand-written release file before anything is written.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,31 +35,25 @@ from nsxkg.frameworks.model import (
     consistency_problems,
     reference_problems,
 )
+from nsxkg.importers.citations import SOURCES, chips, edition, read_sources, source_for_word
 from nsxkg.importers.onet_names import OnetNames
+from nsxkg.importers.page import GLUE, Keys, Page
 from nsxkg.iris import slug
 
 AI_INTRO = "How a worker at each mastery level uses"
 EVIDENCE = "Evidence pack"
 DURABLE_INTRO = "durable-skill domains mapped to"
 ANCHORS = "Show O*NET source anchors"
-SOURCES = "Sources: "
-CHIP_END = ". Opens in new tab."
-BOILERPLATE = (re.compile(r"Authoritative source data identified for [\d,]+ occupations"),)
 _SOC = re.compile(r"SOC (\d{2}-\d{4}\.\d{2})(?:Job Zone (\d) · (.+?))?(v\.?[0-9][\w.-]*)")
 _NUMBERED = re.compile(r"\s*(\d+)\.\s+(.*\S)")
 _DOMAIN = re.compile(r"(\d+)(\D.*?)(\d+) statements?")
 _ANCHOR_COUNT = re.compile(r"Show O\*NET source anchors(\d+) anchors?\b.*")
-_GLUE = re.compile(r"(?<=[a-z0-9)])(?=[A-Z])")
-_MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
-                                       "sep", "oct", "nov", "dec"], start=1)}
 _ANCHOR_HEADINGS = {"O*NET skills": "skills", "Knowledge domains": "knowledge",
                     "Abilities": "abilities", "Work styles": "work_styles",
                     "Technology": "technology", "Tasks · seed anchors for statements": "tasks",
                     "CIP education codes": "cip", "RAPIDS apprenticeships": None}
 _SKIPPED = ("O*NET enrichment", "Suggest an O*NET correction",
             "Source anchors that ground each statement")
-
-Keys = dict[tuple[str, str], str]
 
 
 @dataclass
@@ -89,41 +82,6 @@ class Imported:
         return head + yaml.safe_dump(self.data, sort_keys=False, allow_unicode=True, width=100)
 
 
-@dataclass
-class _Chip:
-    key: str
-    label: str
-    title: str
-
-
-@dataclass
-class _Page:
-    path: Path
-    lines: list[str]
-    names: OnetNames
-    reference: Reference
-    keys: Keys
-    at: LineMap = field(default_factory=dict)
-    sources: list[dict[str, Any]] = field(default_factory=list)
-    chips: dict[str, _Chip] = field(default_factory=dict)
-    used_keys: set[str] = field(default_factory=set)
-
-    def fail(self, line: int, message: str) -> InputError:
-        return InputError.at(self.path, message, line=line)
-
-    def find(self, start: int, predicate: Callable[[str], bool], what: str) -> int:
-        for i in range(start, len(self.lines)):
-            if predicate(self.lines[i]):
-                return i
-        raise self.fail(start + 1, f"expected {what} further down the page; it is missing")
-
-    def nonblank(self, start: int, end: int) -> Iterator[int]:
-        for i in range(start, end):
-            text = self.lines[i].strip()
-            if text and not any(b.fullmatch(text) for b in BOILERPLATE):
-                yield i
-
-
 def parse(text: str, path: Path, names: OnetNames, reference: Reference,
           keys: Keys | None = None) -> Imported:
     """A page's text → a release file's data, checked as the loader checks a release file.
@@ -131,13 +89,13 @@ def parse(text: str, path: Path, names: OnetNames, reference: Reference,
     ``keys`` maps (kind, title) and (kind, text) of the statements of the framework's
     previous release to their keys, so a statement the new release keeps keeps its key.
     """
-    page = _Page(path, text.splitlines(), names, reference, keys or {})
+    page = Page(path, text.splitlines(), names, reference, keys or {})
     data = _read(page)
     _check(page, data)
     return Imported(data, page.at, path)
 
 
-def _read(page: _Page) -> dict[str, Any]:
+def _read(page: Page) -> dict[str, Any]:
     lines = page.lines
     back = page.find(0, lambda s: s.strip() == "Back to Framework", "'Back to Framework'")
     title_at = next(page.nonblank(back + 1, len(lines)), None)
@@ -170,7 +128,7 @@ def _read(page: _Page) -> dict[str, Any]:
     release: dict[str, Any] = {"version": version,
                                "context": lines[context_at].removeprefix("Context covered")
                                .strip()}
-    publisher, rights = _sources(page, sources_at)
+    publisher, rights = read_sources(page, sources_at)
     if publisher:
         release["publisher"] = publisher
     if rights:
@@ -203,7 +161,7 @@ def _read(page: _Page) -> dict[str, Any]:
 # -- levels and statements ---------------------------------------------------------------------
 
 
-def _blocks(page: _Page, start: int, end: int, scale: type[MasteryLevel] | type[DurableLevel],
+def _blocks(page: Page, start: int, end: int, scale: type[MasteryLevel] | type[DurableLevel],
             kind: Kind, loc: Loc, *, roles: bool = False, every: bool = False,
             domain: str | None = None) -> list[dict[str, Any]]:
     """The level blocks between two lines: a level name (with the role label below it when
@@ -267,12 +225,12 @@ def _blocks(page: _Page, start: int, end: int, scale: type[MasteryLevel] | type[
     return blocks
 
 
-def _statement(page: _Page, line: int, body: str, kind: Kind,
+def _statement(page: Page, line: int, body: str, kind: Kind,
                domain: str | None) -> dict[str, Any]:
     if kind is Kind.mastery:
         focus, text = _split_focus(page, line, body)
         return {"key": _key(page, kind, focus, text, domain), "focus": focus, "text": text}
-    before, cites = _chips(page, line, body, trailing="." if kind is Kind.ai_use else "")
+    before, cites = chips(page, line, body, trailing="." if kind is Kind.ai_use else "")
     title, dash, text = before.partition(" — ")
     if not dash or not title or not text:
         raise page.fail(line, "expected 'Title — statement' before the citation chips")
@@ -280,7 +238,7 @@ def _statement(page: _Page, line: int, body: str, kind: Kind,
             "cites": cites}
 
 
-def _split_focus(page: _Page, line: int, body: str) -> tuple[str, str]:
+def _split_focus(page: Page, line: int, body: str) -> tuple[str, str]:
     """The page glues a mastery statement's focus phrase to its text
     ("Customer complaint recordsdocument and escalate …"): the focus ends inside the first
     word O*NET does not know, where what comes before is a word it knows and what follows
@@ -301,7 +259,7 @@ def _split_focus(page: _Page, line: int, body: str) -> tuple[str, str]:
                           "e.g. 'Customer complaint recordsdocument and escalate …'")
 
 
-def _key(page: _Page, kind: Kind, title: str, text: str, domain: str | None) -> str:
+def _key(page: Page, kind: Kind, title: str, text: str, domain: str | None) -> str:
     """The statement's key in the previous release (same title, else same text); for a new
     statement the slug of its title, never a key the previous release gave another."""
     key = page.keys.get((kind.value, title)) or page.keys.get((kind.value, text))
@@ -314,138 +272,10 @@ def _key(page: _Page, kind: Kind, title: str, text: str, domain: str | None) -> 
     return key
 
 
-# -- citations and sources ---------------------------------------------------------------------
-
-
-def _chips(page: _Page, line: int, body: str, trailing: str) -> tuple[str, list[str]]:
-    """Split the citation chips ("LabelTitle — Publisher. Opens in new tab.") off a statement:
-    the statement (with ``trailing``, the period the page sets after the chips) and the keys
-    of the sources cited."""
-    parts = body.split(CHIP_END)
-    if len(parts) < 2:
-        raise page.fail(line, "expected citation chips ('… Opens in new tab.') after the "
-                              "statement")
-    if parts[-1] != trailing:
-        raise page.fail(line, f"expected the statement to end with its citation chips"
-                              f"{' and a period' if trailing else ''}, got {parts[-1]!r}")
-    first, rest = parts[0], [p.strip() for p in parts[1:-1]]
-    statement, chip = _first_chip(page, line, first)
-    keys = [chip.key]
-    for text in rest:
-        keys.append(_chip(page, line, text, text).key)
-    return statement + trailing, keys
-
-
-def _first_chip(page: _Page, line: int, segment: str) -> tuple[str, _Chip]:
-    dash = segment.rfind(" — ")
-    for glue in reversed([m.start() for m in _GLUE.finditer(segment, 0, max(dash, 0))]):
-        for space in reversed([i for i in range(glue) if segment[i] == " "]):
-            source = _source_for_label(page, segment[space + 1:glue])
-            if source is not None:
-                return segment[:space], _chip(page, line, segment[space + 1:], segment)
-    raise page.fail(line, f"unknown citation: no chip at the end of {segment[-80:]!r} names a "
-                          f"source of the page's source list "
-                          f"({', '.join(s['label'] for s in page.sources)})")
-
-
-def _chip(page: _Page, line: int, chip: str, context: str) -> _Chip:
-    for m in _GLUE.finditer(chip):
-        label, title = chip[:m.start()], chip[m.start():]
-        key = _source_for_label(page, label)
-        if key is not None and " — " in title:
-            known = page.chips.get(key)
-            if known is not None and (known.label, known.title) != (label, title):
-                raise page.fail(line, f"source {key!r} is cited as {label!r} ({title!r}) here "
-                                      f"but as {known.label!r} ({known.title!r}) before")
-            page.chips[key] = _Chip(key, label, title)
-            return page.chips[key]
-    raise page.fail(line, f"unknown citation {chip[:60]!r}: expected a chip naming a source of "
-                          f"the page's source list "
-                          f"({', '.join(s['label'] for s in page.sources)})")
-
-
-def _source_for_label(page: _Page, label: str) -> str | None:
-    """The source a chip label names: its label in the page's source list, the start of it
-    (WEF Skills Taxonomy / WEF Skills Taxonomy 2021) or what it has in parentheses
-    (Jadhav & Danve, 2026 / SAFI (Jadhav & Danve, 2026))."""
-    label = label.strip()
-    if not label:
-        return None
-    for source in page.sources:
-        listed = source["label"]
-        if label == listed or listed.startswith(label + " ") or f"({label})" in listed:
-            return str(source["key"])
-    return None
-
-
-def _sources(page: _Page, at: int) -> tuple[str | None, str | None]:
-    """The source list at the foot of the page, and the publisher and rights after it."""
-    text = page.lines[at].strip().removeprefix(SOURCES)
-    listed, _, after = text.partition("©")
-    rights = ("©" + after).strip().rstrip(".") if after else None
-    publisher = (re.sub(r"^©\s*\d{4}\s*", "", rights).strip() or None) if rights else None
-    labels = [s.strip() for s in _split_commas(listed.strip().rstrip("."))]
-    for n, label in enumerate(labels):
-        label = re.sub(r"\s*\((?:CC[ -]|licen)[^)]*\)$", "", label, flags=re.I)
-        key = _reference_source(page.reference, label)
-        if key is None:
-            known = ", ".join(s.name for s in page.reference.sources)
-            raise page.fail(at + 1, f"unknown source {label!r} in the source list: add it to "
-                                    f"reference.yaml (known: {known})")
-        page.sources.append({"key": key, "label": label})
-        page.at[("sources", n)] = at + 1
-    return publisher, rights
-
-
-def _split_commas(text: str) -> list[str]:
-    out, depth, current = [], 0, ""
-    for ch in text:
-        depth += (ch == "(") - (ch == ")")
-        if ch == "," and depth == 0:
-            out.append(current)
-            current = ""
-        else:
-            current += ch
-    return [*out, current] if current.strip() else out
-
-
-def _reference_source(reference: Reference, label: str) -> str | None:
-    for source in reference.sources:
-        acronym = re.search(r"\(([A-Z][A-Z0-9*]+)\)", source.name)
-        if label == source.name or label.startswith(source.name + " ") or (
-                acronym and label.split(" ")[0] == acronym[1]):
-            return source.key
-    return None
-
-
-def _edition(source: dict[str, Any], chip: _Chip | None) -> dict[str, Any]:
-    """A source as the release cites it: the chip's label and title, and the version, date and
-    identifier its title gives."""
-    if chip is None:
-        return source
-    out = {**source, "citation_label": chip.label, "title": chip.title}
-    version = re.search(r"\b(v\d+(?:\.\d+)+|release_[\d_]+\d)\b", chip.title)
-    if version:
-        out["version"] = version[1]
-    day = re.search(r"\brelease_(\d{4})_(\d{2})_(\d{2})\b", chip.title)
-    month = re.search(r"\(([A-Za-z]{3})[a-z]*\.? (\d{4})\)", chip.title)
-    year = re.search(r"\b((?:19|20)\d{2})\b", chip.title)
-    if day:
-        out["date"] = "-".join(day.groups())
-    elif month and month[1].lower() in _MONTHS:
-        out["date"] = f"{month[2]}-{_MONTHS[month[1].lower()]:02d}"
-    elif year:
-        out["date"] = year[1]
-    identifier = re.search(r"\b(arXiv:\d{4}\.\d{4,5}|10\.\d{4,9}/\S+?)(?=[)\s]|$)", chip.title)
-    if identifier:
-        out["identifier"] = identifier[1]
-    return out
-
-
 # -- evidence, durable skills, anchors ---------------------------------------------------------
 
 
-def _evidence(page: _Page, start: int, end: int) -> dict[str, Any] | None:
+def _evidence(page: Page, start: int, end: int) -> dict[str, Any] | None:
     rows = [(i, page.lines[i].strip()) for i in page.nonblank(start, end)]
     if not rows:
         return None
@@ -454,7 +284,7 @@ def _evidence(page: _Page, start: int, end: int) -> dict[str, Any] | None:
     def heading(suffix: str) -> str:
         i, text = next(fields, (end, ""))
         word, _, rest = text.partition(" ")
-        key = _source_for_word(page, word)
+        key = source_for_word(page, word)
         if rest != suffix or key is None:
             raise page.fail(i + 1, f"expected the evidence heading '<source> {suffix}' "
                                    f"naming a listed source, got {text!r}")
@@ -503,20 +333,7 @@ def _num(text: str) -> int | float:
     return int(text) if text.isdigit() else float(text)
 
 
-def _source_for_word(page: _Page, word: str) -> str | None:
-    """The listed source an evidence heading names by its short form: initials (AEI),
-    the acronym of its reference name (SAFI) or the first word of its label (WEF)."""
-    for source in page.sources:
-        label = source["label"]
-        name = page.reference.source(source["key"])
-        initials = "".join(w[0] for w in label.split() if w[:1].isupper())
-        if word in (initials, label.split(" ")[0]) or (
-                name is not None and f"({word})" in name.name):
-            return str(source["key"])
-    return None
-
-
-def _durable(page: _Page, start: int, end: int) -> list[dict[str, Any]]:
+def _durable(page: Page, start: int, end: int) -> list[dict[str, Any]]:
     headers = [i for i in range(start, end) if _DOMAIN.fullmatch(page.lines[i].strip())]
     first = next(page.nonblank(start, end), None)
     if first is not None and (not headers or first < headers[0]):
@@ -547,7 +364,7 @@ def _durable(page: _Page, start: int, end: int) -> list[dict[str, Any]]:
     return out
 
 
-def _anchors(page: _Page, start: int, end: int, code: str) -> dict[str, Any]:
+def _anchors(page: Page, start: int, end: int, code: str) -> dict[str, Any]:
     anchors: dict[str, Any] = {}
     rows = [i for i in page.nonblank(start, end) if page.lines[i].strip() not in _SKIPPED
             and not page.lines[i].startswith(_SKIPPED)]
@@ -599,11 +416,11 @@ def _anchors(page: _Page, start: int, end: int, code: str) -> dict[str, Any]:
     return anchors
 
 
-def _names(page: _Page, line: int, text: str, section: str, code: str) -> list[dict[str, Any]]:
+def _names(page: Page, line: int, text: str, section: str, code: str) -> list[dict[str, Any]]:
     """Names the page runs together ("SpeakingActive ListeningNegotiation"), each resolved in
     O*NET; a piece that resolves to nothing is joined with the next (a name with a capital
     inside, e.g. "McDonald")."""
-    pieces = _GLUE.split(text)
+    pieces = GLUE.split(text)
     out: list[dict[str, Any]] = []
     n = 0
     while n < len(pieces):
@@ -629,8 +446,8 @@ def _names(page: _Page, line: int, text: str, section: str, code: str) -> list[d
 # -- checking ----------------------------------------------------------------------------------
 
 
-def _check(page: _Page, data: dict[str, Any]) -> None:
-    data["sources"] = [_edition(s, page.chips.get(s["key"])) for s in page.sources]
+def _check(page: Page, data: dict[str, Any]) -> None:
+    data["sources"] = [edition(s, page.chips.get(s["key"])) for s in page.sources]
     try:
         framework = Framework.model_validate(data)
     except ValidationError as err:
@@ -641,5 +458,5 @@ def _check(page: _Page, data: dict[str, Any]) -> None:
         raise InputError([_located(page, loc, msg) for loc, msg in problems])
 
 
-def _located(page: _Page, loc: Loc, message: str) -> tuple[Location, str]:
+def _located(page: Page, loc: Loc, message: str) -> tuple[Location, str]:
     return Location(page.path, line_of(page.at, loc), ".".join(map(str, loc)) or None), message
