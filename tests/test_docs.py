@@ -273,7 +273,8 @@ def test_doc_query_answers_on_the_full_build(name: str, query: str, full_build: 
 
 @pytest.mark.parametrize("page", ["data-model.md", "uris.md", "graphs.md", "citing.md",
                                   "joining.md", "cli.md", "tutorial.md", "text-search.md",
-                                  "deployment.md", "publishing.md"])
+                                  "deployment.md", "publishing.md",
+                                  "frameworks-in-and-out.md"])
 def test_index_links_page(page: str) -> None:
     assert (DOCS / page).is_file()
     assert f"]({page})" in (DOCS / "README.md").read_text(encoding="utf-8")
@@ -284,7 +285,8 @@ def test_index_links_page(page: str) -> None:
 
 # -- the deployment and publishing pages hold only tested recipes ------------------------------
 
-@pytest.mark.parametrize("page", ["deployment.md", "publishing.md"])
+@pytest.mark.parametrize("page", ["deployment.md", "publishing.md",
+                                  "frameworks-in-and-out.md"])
 def test_every_test_a_page_cites_exists(page: str) -> None:
     """These pages say which test runs each recipe; a renamed or removed test must not leave
     a page claiming it."""

@@ -252,6 +252,78 @@ def diff(code: str, old: str, new: str, store_dir: Path | None, files: bool,
         click.echo(fdiff.render(changes, code, old, new), nl=False)
 
 
+@main.group("import", cls=NsxkgGroup)
+def import_() -> None:
+    """Bring frameworks in from the forms their publishers use."""
+
+
+@import_.command("nsx-page")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--output", "-o", "output", type=click.Path(path_type=Path), default=None,
+              help="Frameworks directory to write <code>/<version>.yaml into (it holds "
+                   "reference.yaml) [env NSXKG_FRAMEWORKS]")
+@_path_option("--sources", "Source directory with the O*NET releases the anchors' names are "
+                           "looked up in [env NSXKG_SOURCES]")
+@click.option("--force", is_flag=True,
+              help="Replace a release file that is already there with other content.")
+def import_nsx_page(source: Path, output: Path | None, sources: Path | None,
+                    force: bool) -> None:
+    """Import NSX framework pages (SOURCE: a page's text, or a folder of *.txt pages).
+
+    Every page is checked before anything is written; one bad page, or a release file
+    already there with other content (without --force), writes nothing. Exit 0 when all
+    pages are imported, 2 otherwise (each problem names its file and line).
+    """
+    from nsxkg.errors import InputError
+    from nsxkg.importers.batch import import_pages, pages_in
+    from nsxkg.importers.onet_names import load
+
+    cfg = settings(frameworks=output, sources=sources)
+    if cfg.sources is None:
+        raise InputError.at("--sources", "importing a page looks its anchors up in O*NET: "
+                                         "set --sources or NSXKG_SOURCES")
+    pages = pages_in(source)
+    for outcome in import_pages(pages, cfg.frameworks, load(cfg.sources), force=force):
+        state = "written" if outcome.written else "unchanged"
+        click.echo(f"{state:>9}  {outcome.target}  (from {outcome.page.name})")
+
+
+@main.command("export")
+@click.argument("release")
+@click.option("--format", "fmt", type=click.Choice(["case", "ctdl-asn", "csv"]),
+              required=True, help="CASE 1.1 CFPackage JSON, CTDL-ASN JSON-LD, or CSV.")
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
+              help="Write to this file instead of standard output (CSV: its CSVW metadata "
+                   "goes beside it, as FILE-metadata.json).")
+@_path_option("--frameworks", "Directory of framework files [env NSXKG_FRAMEWORKS]")
+@click.option("--base-iri", default=None, help="Base of the IRIs [env NSXKG_BASE_IRI]")
+def export_(release: str, fmt: str, output: Path | None, frameworks: Path | None,
+            base_iri: str | None) -> None:
+    """Export a framework release for other tools: RELEASE is CODE or CODE@VERSION
+    (without a version, the latest release), read from the framework files.
+
+    The same release exports the same bytes every time (identifiers are UUID v5 of the
+    nsxkg IRIs), so a registry re-importing it, or the next release, updates what it holds.
+    """
+    from nsxkg.export import formats
+    from nsxkg.export.release import from_files, parse_spec
+
+    cfg = settings(frameworks=frameworks, base_iri=base_iri)
+    code, version = parse_spec(release)
+    found = from_files(cfg.frameworks, code, version, cfg.base_iri)
+    body = formats.FORMATS[fmt].render(found)
+    if output is None:
+        sys.stdout.buffer.write(body)
+        return
+    files = [(output, body)]
+    if fmt == "csv":
+        files.append((output.with_name(output.name + "-metadata.json"),
+                      formats.csv_metadata(found, output.name)))
+    for path, data in files:
+        path.write_bytes(data)
+        click.echo(f"wrote {path}", err=True)
+
+
 @main.group(cls=NsxkgGroup)
 def synth() -> None:
     """Synthetic data for benchmarks (never committed, never served by default)."""

@@ -147,7 +147,8 @@ def release_view(facts: Facts, ref: Facts, code: str, version: str,
                 "iri": level, "label": label(level), "rank": int(first(ref, level, NSX.rank) or 0),
                 "role": roles.get(level) if kind != "durable" else None, "statements": []}
         block["statements"].append({
-            "iri": subject, "position": int(first(facts, subject, NSX.position) or 0),
+            "iri": subject, "lineage": first(facts, subject, DCTERMS.isVersionOf) or subject,
+            "position": int(first(facts, subject, NSX.position) or 0),
             "focus": first(facts, subject, DCTERMS.title) or "",
             "text": first(facts, subject, NSX.statementText) or "",
             "cites": [chip(s) for s in sorted(every(facts, subject, NSX.cites))]})

@@ -10,6 +10,7 @@ ESCO's own URIs and are not minted here.
 from __future__ import annotations
 
 import re
+import uuid
 from functools import lru_cache
 from urllib.parse import quote
 
@@ -26,6 +27,22 @@ def _segment(part: str) -> str:
 def slug(text: str) -> str:
     """A lower-case, hyphenated key: 'Critical Thinking' -> 'critical-thinking'."""
     return _UNSAFE.sub("-", text.lower()).strip("-")
+
+
+def uuid_of(name: str) -> str:
+    """The lowercase RFC 4122 version-5 UUID of a name (an IRI, or IRIs joined by spaces).
+
+    Exports (CASE, CTDL-ASN) identify what they describe by UUID; deriving it from the IRI
+    gives the same identifier on every export, so a registry re-importing a release updates
+    what it holds instead of adding a copy.
+    """
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
+
+
+def uuid_urn(name: str) -> str:
+    """``urn:uuid:`` of :func:`uuid_of`: for what an export must name that the graph does not
+    hold as a resource of its own (a framework's section, a level within one framework)."""
+    return "urn:uuid:" + uuid_of(name)
 
 
 class Iris:

@@ -143,6 +143,19 @@ SEMAPV = ClosedNamespace("semapv", "https://w3id.org/semapv/vocab/", """
     LogicalReasoning BackgroundKnowledgeBasedMatching
 """)
 
+# Vocabularies of the formats frameworks are exported in (export/ctdl.py), not of the graph:
+# kept out of PREFIXES so the graph's documents and dumps do not declare them.
+CEASN = ClosedNamespace("ceasn", "https://purl.org/ctdlasn/terms/", """
+    CompetencyFramework Competency name description inLanguage publisherName publisher
+    creator dateModified hasTopChild isTopChildOf isPartOf isChildOf hasChild competencyText
+    competencyLabel competencyCategory listID comment license rights source
+    conceptKeyword
+""")
+CETERMS = ClosedNamespace("ceterms", "https://purl.org/ctdl/terms/", "ctid")
+ASN = ClosedNamespace("asn", "http://purl.org/ASN/schema/core/", """
+    ProgressionModel ProgressionLevel hasProgressionLevel hasProgressionModel
+""")
+
 PREFIXES: dict[str, str] = {
     ns.prefix: ns.iri
     for ns in (NSX, SKOS, RDF, RDFS, OWL, XSD, DCTERMS, PROV, DCAT, SCHEMA, FOAF, SH, ESCO,

@@ -22,6 +22,7 @@ from nsxkg.web import (
     api_queries,
     crosswalks,
     dumps,
+    exports,
     frameworks,
     health,
     linked_data,
@@ -63,8 +64,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.router.routes.append(Route("/sparql", sparql.SparqlEndpoint(), name="sparql"))
     for router in (linked_data.router, void.router, dumps.router, crosswalks.router,
-                   pages.router, frameworks.router, search.router, search.api, admin.router,
-                   health.router):
+                   pages.router, frameworks.router, exports.router, search.router, search.api,
+                   admin.router, health.router):
         app.include_router(router)
     app.include_router(api_queries.router(settings.queries))
 

@@ -11,10 +11,13 @@ shows.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from nsxkg.export import csvw
+from nsxkg.export.formats import FORMATS
 from nsxkg.framework_index import FrameworkEntry, FrameworkIndex, previous_of
 from nsxkg.frameworks import diff as fdiff
 from nsxkg.frameworks.model import DurableLevel, MasteryLevel
@@ -23,6 +26,10 @@ from nsxkg.web.http import error, get_and_head, page, wants_html
 from nsxkg.web.links import env
 
 PER_PAGE = 50
+# A release's downloads (web/exports.py): /frameworks/{code}/{version}/export.<suffix>, and the
+# CSVW metadata where CSVW looks for it, beside the CSV.
+EXPORT = "export"
+EXPORT_METADATA = f"{EXPORT}{csvw.SUFFIX}-metadata.json"
 
 router = APIRouter(include_in_schema=False)
 
@@ -62,6 +69,16 @@ def changes(state: AppState, code: str, old: str, new: str) -> list[dict[str, An
                       lambda: index.compare(code, old, new), limit=256)
 
 
+def downloads(code: str, version: str) -> list[dict[str, str]]:
+    """Every download of a release (title, path, media type), for its page and for VoID."""
+    base = f"/frameworks/{quote(code)}/{quote(version)}/"
+    out = [{"format": fmt.name, "title": fmt.title, "path": f"{base}{EXPORT}{fmt.suffix}",
+            "media_type": fmt.media_type} for fmt in FORMATS.values()]
+    out.append({"format": "csvw", "title": "CSVW metadata of the CSV",
+                "path": base + EXPORT_METADATA, "media_type": csvw.METADATA_MEDIA_TYPE})
+    return out
+
+
 def diff_summary(changed: list[dict[str, Any]]) -> list[tuple[str, int]]:
     return [(what, n) for what in fdiff.CHANGES
             if (n := sum(c["change"] == what for c in changed))]
@@ -74,7 +91,8 @@ def release_page_context(state: AppState, code: str, version: str) -> dict[str, 
     previous = previous_of(view["framework"], version)
     changed = index_of(state).changes(code, version) if previous else []
     return {"f": view, "previous": previous, "changes": changed,
-            "summary": diff_summary(changed), "levels": LEVEL_LABELS}
+            "summary": diff_summary(changed), "levels": LEVEL_LABELS,
+            "downloads": downloads(code, version)}
 
 
 # Level keys as the pages name them (the scales are part of the file format).

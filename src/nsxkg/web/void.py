@@ -9,12 +9,17 @@ kept.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from nsxkg import __version__, partitions
+from nsxkg.convert.framework import release_graph
+from nsxkg.iris import Iris
 from nsxkg.namespaces import DCAT, DCTERMS, FOAF, NSX, PREFIXES, RDF, SKOS
+from nsxkg.web import frameworks
 from nsxkg.web.deps import AppState, State
 from nsxkg.web.http import error, etag_for, get_and_head, not_modified, validators
 from nsxkg.web.linked_data import DOCUMENT_FORMATS, _graphs, dump_name
@@ -111,8 +116,26 @@ def void_triples(state: AppState, root: str) -> list[ox.Triple]:
         add(dist, RDF.type, DCAT.Distribution)
         add(dist, DCAT.downloadURL, ox.NamedNode(f"{root}dumps/{dump_name(graph)}.ttl"))
         add(dist, DCAT.mediaType, ox.Literal("text/turtle"))
+    _framework_downloads(state, root, add)
     state.cache[f"void {root}"] = out
     return out
+
+
+def _framework_downloads(state: AppState, root: str, add: Any) -> None:
+    """Each framework release's exports (CASE, CTDL-ASN, CSV and its CSVW metadata) as
+    distributions of the release's graph, so a harvester finds them beside the dump."""
+    iris = Iris(state.settings.base_iri)
+    for entry in frameworks.catalog(state):
+        for release in entry.releases:
+            subset = release_graph(iris, entry.code, release.version)
+            for d in frameworks.downloads(entry.code, release.version):
+                dist = ox.BlankNode(
+                    f"export-{entry.code}-{release.version}-{d['format']}".replace(".", "_"))
+                add(subset, DCAT.distribution, dist)
+                add(dist, RDF.type, DCAT.Distribution)
+                add(dist, DCTERMS.title, ox.Literal(d["title"], language="en"))
+                add(dist, DCAT.downloadURL, ox.NamedNode(root + d["path"].lstrip("/")))
+                add(dist, DCAT.mediaType, ox.Literal(d["media_type"].split(";")[0]))
 
 
 @get_and_head(router, "/.well-known/void")
