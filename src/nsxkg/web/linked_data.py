@@ -174,7 +174,7 @@ async def _negotiated(request: Request, state: AppState, iri: str, doc_path: str
         # Rendered once per resource: the page depends on the build alone (never on the
         # request), and rendering is most of a dereference's time.
         def render() -> tuple[int, bytes]:
-            page = resource_page(request, state, iri, triples_of(), doc_path)
+            page = resource_page(request, state, iri, doc_path, triples_of)
             return page.status_code, bytes(page.body)
 
         status, html = await _remembered(state, "pages", (iri, doc_path), render, limit=256)
