@@ -42,7 +42,7 @@ ONTOLOGY = NSX.iri.rstrip("#")
 # Documents and pages are remembered gzip-coded (a release page shrinks about tenfold), so
 # this many of each fit where a few hundred plain ones did.
 REMEMBERED = 4096
-VARY = "Accept, Accept-Encoding"
+DOCUMENT_VARY = "Accept, Accept-Encoding"
 
 
 def _raw_tail(request: Request, prefix: str) -> str:
@@ -173,9 +173,9 @@ async def _negotiated(request: Request, state: AppState, iri: str, doc_path: str
         etag = etag[:-1] + '-gzip"'
     cached = not_modified(request, state, etag)
     if cached is not None:
-        cached.headers["Vary"] = VARY
+        cached.headers["Vary"] = DOCUMENT_VARY
         return cached
-    headers = {**validators(state, etag), "Vary": VARY}
+    headers = {**validators(state, etag), "Vary": DOCUMENT_VARY}
     headers["Content-Location"] = f"{doc_path}.{fmt.extension}"
     headers["Link"] = ", ".join(
         f'<{doc_path}.{f.extension}>; rel="alternate"; type="{f.media_type}"'
