@@ -13,6 +13,7 @@ the same functions.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import zlib
 from collections import defaultdict
@@ -30,6 +31,7 @@ from nsxkg.iris import Iris
 from nsxkg.namespaces import DCAT, DCTERMS, NSX, PROV, RDF, SKOS
 
 FILE = "frameworks.sqlite"
+_log = logging.getLogger(__name__)
 ANCHORS = (("Tasks", NSX.anchorTask), ("Skills", NSX.anchorSkill),
            ("Knowledge", NSX.anchorKnowledge), ("Abilities", NSX.anchorAbility),
            ("Work styles", NSX.anchorWorkStyle), ("Technology", NSX.anchorTechnology))
@@ -147,7 +149,10 @@ def release_view(facts: Facts, ref: Facts, code: str, version: str,
                 "iri": level, "label": label(level), "rank": int(first(ref, level, NSX.rank) or 0),
                 "role": roles.get(level) if kind != "durable" else None, "statements": []}
         block["statements"].append({
-            "iri": subject, "lineage": first(facts, subject, DCTERMS.isVersionOf) or subject,
+            # The fragment a page gives the statement (its kind and key, from the IRI's
+            # .../statement/{kind}/{key}): worked out here, once, not at every render.
+            "iri": subject, "anchor": "-".join(subject.rsplit("/", 2)[-2:]),
+            "lineage": first(facts, subject, DCTERMS.isVersionOf) or subject,
             "position": int(first(facts, subject, NSX.position) or 0),
             "focus": first(facts, subject, DCTERMS.title) or "",
             "text": first(facts, subject, NSX.statementText) or "",
@@ -258,7 +263,13 @@ def change_rows(changes: list[fdiff.Change]) -> list[dict[str, Any]]:
 # -- written at load, read by servers -----------------------------------------------------------
 
 
-SCHEMA = """
+# The layout of frameworks.sqlite, kept in its user_version: a file of another layout lacks or
+# misnames what the pages need, so a server ignores it (and reads the store) until the build
+# is loaded again. Raise it whenever what the file holds changes.
+# 2: statements carry their page anchor.
+LAYOUT = 2
+SCHEMA = f"""
+PRAGMA user_version = {LAYOUT};
 CREATE TABLE framework (code TEXT PRIMARY KEY, position INTEGER NOT NULL, entry TEXT NOT NULL);
 CREATE TABLE release (code TEXT NOT NULL, version TEXT NOT NULL, view BLOB NOT NULL,
                       changes BLOB NOT NULL, PRIMARY KEY (code, version)) WITHOUT ROWID;
@@ -338,8 +349,7 @@ class FrameworkIndex:
 
     def __init__(self, store: ox.Store, base: str, path: Path | None = None):
         self.store, self.base, self.iris = store, base, Iris(base)
-        self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False) \
-            if path is not None and path.exists() else None
+        self._db = _open(path) if path is not None and path.exists() else None
         self._catalog: list[FrameworkEntry] | None = None
         self._by_code: dict[str, FrameworkEntry] | None = None
         self._ref: Facts | None = None
@@ -403,6 +413,18 @@ class FrameworkIndex:
             self._ref = facts_of(self.store.quads_for_pattern(None, None, None,
                                                               reference_graph(self.iris)))
         return self._ref
+
+
+def _open(path: Path) -> sqlite3.Connection | None:
+    """The kept page data, or None when the file is of another layout than LAYOUT."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    layout = db.execute("PRAGMA user_version").fetchone()[0]
+    if layout == LAYOUT:
+        return db
+    db.close()
+    _log.warning("%s has layout %s, not %s: framework pages are read from the store (slower) "
+                 "until the build is loaded again (nsxkg load)", path, layout, LAYOUT)
+    return None
 
 
 def _previous(entry: FrameworkEntry | None, version: str) -> str | None:

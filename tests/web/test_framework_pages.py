@@ -4,8 +4,14 @@ before, the diff of any two, the index, and the version-independent IRI."""
 from __future__ import annotations
 
 from html.parser import HTMLParser
+from typing import Any
 
 import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from nsxkg.web import linked_data
+from nsxkg.web.app import create_app
 
 HTML = {"Accept": "text/html"}
 RELEASE = "/doc/framework/15-1252.00/v.0.1"
@@ -98,3 +104,21 @@ def test_release_graph_dump(releases_url: str) -> None:
     r = httpx.get(releases_url + "/graph/framework/15-1252.00/v.0.1")
     assert r.status_code == 303
     assert r.headers["location"] == "/dumps/framework-15-1252.00-v.0.1.ttl"
+
+
+def test_only_generic_pages_read_the_description(loaded_releases: Any,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A release page's data is the framework index's; describing the release (thousands of
+    triples at scale) would only be thrown away."""
+    def described(store: object, iri: str) -> list[object]:
+        raise AssertionError(f"described <{iri}>")
+
+    monkeypatch.setattr(linked_data, "describe", described)
+    client = TestClient(create_app(loaded_releases.settings.with_overrides(pool_size=1)))
+    for path in (RELEASE, LATEST, "/doc/framework/15-1252.00"):
+        r = client.get(path, headers=HTML)
+        assert r.status_code == 200 and "Skills framework" in r.text
+        assert "<title>Software Developers · framework" in r.text
+    with pytest.raises(AssertionError, match="described"):
+        client.get("/doc/framework/15-1252.00/v.0.2/statement/mastery/unit-tests",
+                   headers=HTML)

@@ -1,11 +1,12 @@
-"""Accept → format: one table, q-values, wildcards, aliases and 406."""
+"""Accept → format: one table, q-values, wildcards, aliases and 406; Accept-Encoding → gzip
+or not."""
 
 from __future__ import annotations
 
 import pytest
 
 from nsxkg.formats import of_kind
-from nsxkg.web.negotiation import NotAcceptable, UnknownFormat, negotiate
+from nsxkg.web.negotiation import NotAcceptable, UnknownFormat, accepts_gzip, negotiate
 
 RESULTS = of_kind("results")
 RDF = of_kind("rdf")
@@ -98,3 +99,30 @@ def test_document_accept(accept: str | None, expected: str) -> None:
 def test_document_not_acceptable() -> None:
     with pytest.raises(NotAcceptable):
         negotiate("application/pdf, image/*", DOCUMENT_FORMATS)
+
+
+# -- content coding -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("accept_encoding", "expected"), [
+    (None, False),  # allowed by RFC 9110, but such clients seldom decode
+    ("", False),  # identity only
+    ("identity", False),
+    ("gzip", True),
+    ("GZIP", True),
+    ("x-gzip", True),
+    ("gzip, deflate, br, zstd", True),  # httpx, browsers
+    ("br;q=1.0, gzip;q=0.8, *;q=0.1", True),
+    ("deflate, br", False),
+    ("*", True),
+    ("*;q=0.5", True),
+    ("*;q=0", False),
+    ("gzip;q=0", False),
+    ("gzip; q=0.0, identity", False),
+    ("gzip;q=0, *", False),  # gzip named: its own q decides, not the wildcard's
+    ("*;q=0, gzip", True),
+    ("gzip;q=0.001", True),
+    ("gzip;q=oops", False),  # a malformed q refuses
+])
+def test_accepts_gzip(accept_encoding: str | None, expected: bool) -> None:
+    assert accepts_gzip(accept_encoding) is expected

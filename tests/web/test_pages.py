@@ -93,6 +93,8 @@ def test_occupation_page_renders_the_framework(base_url: str) -> None:
                         ("Advanced", "Lead / Principal / Executive")):
         assert level in mastery and role in mastery
     assert 'class="focus"' in mastery and "Customer complaint records" in mastery
+    # Each statement can be linked to by its kind and key.
+    assert '<li class="statement" id="mastery-customer-complaint-records">' in mastery
     for heading in ("AI use by mastery level", "Evidence pack", "Durable skills",
                     "Source anchors", "Related titles", "CIP"):
         assert heading in page

@@ -61,7 +61,7 @@ def describe(store: ox.Store, iri: str) -> list[ox.Triple]:
             linked.add(quad.subject)
     linked.discard(node)
     for other in sorted(linked, key=lambda n: n.value):
-        triples.update(dict.fromkeys(_label_of(store, other)))
+        triples.update(dict.fromkeys(label_of(store, other)))
     # Cited sources also carry their citation label: pages show it on the chips.
     for quad in store.quads_for_pattern(node, NSX.cites, None, None):
         if isinstance(quad.object, ox.NamedNode):
@@ -70,7 +70,7 @@ def describe(store: ox.Store, iri: str) -> list[ox.Triple]:
     return list(triples)
 
 
-def _label_of(store: ox.Store, node: ox.NamedNode) -> list[ox.Triple]:
+def label_of(store: ox.Store, node: ox.NamedNode) -> list[ox.Triple]:
     """One label property per linked resource (the first of LABELS it has) is enough to show
     it, and keeps a resource with hundreds of links to a lookup or two each."""
     for index, prop in enumerate(LABELS):

@@ -1,4 +1,5 @@
-"""HTTP content negotiation: the one function that picks a format for a request."""
+"""HTTP content negotiation: the one function that picks a format for a request, and whether
+its body may go gzip-coded."""
 
 from __future__ import annotations
 
@@ -47,16 +48,43 @@ def parse_accept(header: str | None) -> list[MediaRange]:
         if "/" not in media:
             continue
         main, _, sub = media.partition("/")
-        q = 1.0
-        for param in fields[1:]:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = min(max(float(value), 0.0), 1.0)
-                except ValueError:
-                    q = 0.0
-        ranges.append(MediaRange(main, sub, q, order))
+        ranges.append(MediaRange(main, sub, _quality(fields[1:]), order))
     return ranges
+
+
+def _quality(params: list[str]) -> float:
+    """The q parameter among a header element's parameters (1 when absent; a malformed q
+    counts as 0, refusing rather than guessing)."""
+    for param in params:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "q":
+            try:
+                return min(max(float(value), 0.0), 1.0)
+            except ValueError:
+                return 0.0
+    return 1.0
+
+
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    """Whether the client takes a gzip-coded body (RFC 9110 §12.5.3): ``gzip`` (or its alias
+    ``x-gzip``) named with q > 0, or else ``*`` with q > 0.
+
+    Without the header RFC 9110 allows any coding, but the clients that omit it (curl without
+    --compressed, scripts) mostly cannot decode one, so they get identity.
+    """
+    if accept_encoding is None:
+        return False
+    named: float | None = None
+    anything: float | None = None
+    for element in accept_encoding.split(","):
+        fields = [f.strip() for f in element.split(";")]
+        coding = fields[0].lower()
+        if coding in ("gzip", "x-gzip"):
+            named = max(named or 0.0, _quality(fields[1:]))
+        elif coding == "*":
+            anything = _quality(fields[1:])
+    wanted = named if named is not None else anything
+    return wanted is not None and wanted > 0
 
 
 def negotiate(accept: str | None, offered: list[Format], override: str | None = None) -> Format:
