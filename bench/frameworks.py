@@ -169,7 +169,8 @@ def page_calls(base: str, manifest: dict[str, Any], store: ox.Store,
                 if g["kind"] == "release"]
     codes = sorted({r.split("/", 1)[0] for r in releases})
     rng.shuffle(releases)
-    html = {"Accept": "text/html"}
+    # As a browser asks for pages: HTML, gzip-coded.
+    html = {"Accept": "text/html", "Accept-Encoding": "gzip"}
     words = sorted({w for q in store.quads_for_pattern(
         None, ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"), None, None)
         if isinstance(q.object, ox.Literal) and "/id/occupation/" in q.subject.value
