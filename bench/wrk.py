@@ -42,7 +42,7 @@ local i = 0
 request = function()
   i = i + 1
   local c = calls[(i %% #calls) + 1]
-  return wrk.format("GET", c[1], { ["Accept"] = c[2] })
+  return wrk.format("GET", c[1], c[2])
 end
 """ + _DONE.replace("%", "%%")
 # Thousands of distinct requests: read from a file (one "target<TAB>accept" a line) when the
@@ -86,8 +86,9 @@ def measure(calls: list[Call], concurrency: int, duration: float) -> dict[str, A
         parts = urlsplit(c.url)
         query = "&".join(q for q in (parts.query, urlencode(c.params or {})) if q)
         target = (parts.path or "/") + (f"?{query}" if query else "")
-        accept = (c.headers or {}).get("Accept", "*/*")
-        rows.append(f"{{{_lua_string(target)}, {_lua_string(accept)}}}")
+        headers = {"Accept": "*/*", **(c.headers or {})}
+        fields = ", ".join(f"[{_lua_string(k)}] = {_lua_string(v)}" for k, v in headers.items())
+        rows.append(f"{{{_lua_string(target)}, {{{fields}}}}}")
     table = "{" + ", ".join(rows) + "}"
     return _run(binary, _SCRIPT % table, base, concurrency, duration)
 
