@@ -120,6 +120,35 @@ def bulk_load(isql: Isql, graphs: Sequence[tuple[str, Path]], *, loaders: int = 
         return {}
     bar = (progress or Quiet()).task(f"Virtuoso bulk loader: {len(graphs)} graphs",
                                      len(graphs), unit="graphs")
+    loaded: dict[str, Loaded] = {}
+    outcome = _load_round(isql, graphs, loaders)
+    # Parallel loaders race to add a language tag or datatype both meet for the first time
+    # (Virtuoso 7.2: "SR197: Non unique primary key on DB.DBA.RDF_LANGUAGE"), and the loser's
+    # file is left unloaded: such files are loaded again, one loader alone. A file that fails
+    # alone too has a real fault, reported below.
+    again = [(iri, path) for iri, path in graphs if _failure(outcome, path)]
+    if again and loaders > 1:
+        outcome |= _load_round(isql, again, 1)
+    failed: list[str] = []
+    for iri, path in graphs:
+        fault = _failure(outcome, path)
+        if fault:
+            failed.append(f"{path} (graph <{iri}>): {fault}")
+            continue
+        loaded[iri] = Loaded(str(path), int(outcome[str(path)][1] or 0) / 1000)
+        bar.update(len(loaded))
+    if failed:
+        raise VirtuosoError("the Virtuoso bulk loader did not load " + "; ".join(failed)
+                            + " (is the directory listed in DirsAllowed of virtuoso.ini, and "
+                              "readable by the server?)")
+    bar.finish()
+    return loaded
+
+
+def _load_round(isql: Isql, graphs: Sequence[tuple[str, Path]],
+                loaders: int) -> dict[str, tuple[str, str, str]]:
+    """Empty each graph, list its file and run ``loaders`` bulk loaders over the list: each
+    file's (state, milliseconds, error) as DB.DBA.load_list records it."""
     files = {iri: sql_string(str(path), "file") for iri, path in graphs}
     iris = {iri: sql_string(iri, "graph IRI") for iri, _ in graphs}
     prepare = ["log_enable(3, 1);"]  # autocommit, no transaction log: large deletes
@@ -128,8 +157,8 @@ def bulk_load(isql: Isql, graphs: Sequence[tuple[str, Path]], *, loaders: int = 
                     f"DELETE FROM DB.DBA.load_list WHERE ll_file = {file};",
                     f"ld_add({file}, {iris[iri]});"]
     isql.run("\n".join(prepare) + "\n")
-    running = [isql.start("rdf_loader_run();") for _ in range(max(1, min(loaders,
-                                                                            len(graphs))))]
+    running = [isql.start("rdf_loader_run();")
+               for _ in range(max(1, min(loaders, len(graphs))))]
     for process in running:
         isql.finish(process)
     isql.run("checkpoint;\n")
@@ -143,18 +172,11 @@ def bulk_load(isql: Isql, graphs: Sequence[tuple[str, Path]], *, loaders: int = 
         if line.startswith(_MARK):
             file, state, millis, error = (line[len(_MARK):].split("|", 3) + ["", "", ""])[:4]
             outcome[file] = (state, millis, error.strip())
-    loaded: dict[str, Loaded] = {}
-    failed: list[str] = []
-    for iri, path in graphs:
-        state, millis, error = outcome.get(str(path), ("", "", "not in DB.DBA.load_list"))
-        if state != "2" or error:
-            failed.append(f"{path} (graph <{iri}>): {error or f'loader state {state}'}")
-            continue
-        loaded[iri] = Loaded(str(path), int(millis or 0) / 1000)
-        bar.update(len(loaded))
-    if failed:
-        raise VirtuosoError("the Virtuoso bulk loader did not load " + "; ".join(failed)
-                            + " (is the directory listed in DirsAllowed of virtuoso.ini, and "
-                              "readable by the server?)")
-    bar.finish()
-    return loaded
+    return outcome
+
+
+def _failure(outcome: dict[str, tuple[str, str, str]], path: Path) -> str | None:
+    state, _, error = outcome.get(str(path), ("", "", "not in DB.DBA.load_list"))
+    if state != "2" or error:
+        return error or f"loader state {state}"
+    return None
