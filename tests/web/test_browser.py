@@ -166,7 +166,10 @@ def test_query_editor_completes_runs_pages_and_shares(browser: object, base_url:
     header.click()
     header = d.find_element(By.XPATH, "//div[@id='yasr']//th[normalize-space(.)='text']")  # type: ignore[attr-defined]
     header.click()
-    d.execute_script("nsxkgEditor.yasr.plugins.table.dataTable.page(2).draw('page')")  # type: ignore[attr-defined]
+    # The sort's redraw may land after a page is chosen and reset it: choose until it holds.
+    wait_for(d, lambda drv: drv.execute_script(
+        "const t = nsxkgEditor.yasr.plugins.table.dataTable; t.page(2).draw('page'); "
+        "return t.page.info().page === 2"))
     info = d.execute_script("return nsxkgEditor.yasr.plugins.table.dataTable.page.info()")  # type: ignore[attr-defined]
     assert (info["page"], info["length"], info["pages"]) == (2, 10, 4)
     shown = visible_rows(d)
