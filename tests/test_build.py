@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 
+import nsxkg.build as build_module
 from nsxkg.build import build
+from nsxkg.errors import RowError
 from nsxkg.store import load, open_store
 from nsxkg.validate import validate_build
 from support import make_settings
@@ -59,3 +63,34 @@ def test_reload_swaps_current(tmp_path: Path) -> None:
     assert (settings.store_dir / "current").resolve() == second.path
     _, info = open_store(settings.store_dir)
     assert info.manifest["base_iri"] == "http://example.org/kg/"
+
+
+DATA = Path(__file__).parent / "data" / "sources"
+
+
+def test_source_releases_converted_in_worker_processes_build_the_same(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Real O*NET releases are converted in worker processes (nsxkg.build.SourceJob); these
+    # excerpts are small enough to be converted in the build's own process, unless told.
+    sources = DATA / "onet_excerpt"
+    here = make_settings(tmp_path / "here", sources=sources)
+    build(here)
+    monkeypatch.setattr(build_module, "PARALLEL_FROM_BYTES", 0)
+    workers = make_settings(tmp_path / "workers", sources=sources)
+    manifest = build(workers)
+    assert any(g.iri.endswith("/graph/onet/29.0") for g in manifest.graphs)
+    assert _bytes(workers.build_dir) == _bytes(here.build_dir)
+
+
+def test_a_bad_row_met_in_a_worker_process_names_file_row_and_column(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sources = tmp_path / "sources"
+    shutil.copytree(DATA / "onet", sources / "onet")
+    with pytest.raises(RowError) as here:
+        build(make_settings(tmp_path / "here", sources=sources))
+    monkeypatch.setattr(build_module, "PARALLEL_FROM_BYTES", 0)
+    with pytest.raises(RowError) as worker:
+        build(make_settings(tmp_path / "workers", sources=sources))
+    assert (worker.value.file, worker.value.row, worker.value.column, str(worker.value)) == \
+        (here.value.file, here.value.row, here.value.column, str(here.value))
+    assert not (tmp_path / "workers" / "build").exists()  # nothing half-written

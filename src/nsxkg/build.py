@@ -9,11 +9,14 @@ build leaves the previous one untouched. Framework files are converted by worker
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import partial
+from multiprocessing import get_context
 from pathlib import Path
 from typing import TypeVar
 
@@ -32,7 +35,7 @@ from nsxkg.errors import InputError
 from nsxkg.iris import Iris
 from nsxkg.locking import exclusive
 from nsxkg.nquads import build_digest, lines_of, write_sorted
-from nsxkg.progress import Progress
+from nsxkg.progress import Progress, Task
 from nsxkg.sources.cip import read_cip_to_onet_soc
 from nsxkg.sources.discover import discover
 from nsxkg.sources.soc import read_definitions
@@ -133,6 +136,94 @@ def _rows_to_quads(graph: ox.NamedNode, head: list[Triple], rows: Iterable[R],
     yield from report.quads(graph, ((row.row, convert(row)) for row in rows), name, str(file))
 
 
+# Source releases at least this large are converted in worker processes (O*NET's Excel
+# release takes about a minute, its text release about 20 s); smaller ones (test excerpts)
+# here, as starting a worker costs about a second of imports.
+PARALLEL_FROM_BYTES = 8 * 2**20
+
+
+@dataclass(frozen=True)
+class _SourceResult:
+    info: GraphInfo
+    rows: dict[str, int]
+    unmapped: list[str]
+    absent: list[str]
+
+
+def _write_source_graph(root: Path, base_iri: str, staging: Path, name: str) -> _SourceResult:
+    """In a worker: convert one source release's graph (found again by name: a converter is
+    a generator, which cannot be sent to a process), its origins into a part of the table."""
+    report = SourceReport()
+    [output] = [o for o in source_outputs(root, Iris(base_iri), report) if o.name == name]
+    with (staging / ORIGIN_PARTS / f"source-{name}.tsv").open("w", encoding="utf-8") as table:
+        report.origins = table
+        [info] = write_graphs([output], staging)
+    return _SourceResult(info, report.rows, report.unmapped, report.absent)
+
+
+class SourceJob:
+    """The large source releases (the O*NET releases), each converted in a worker process
+    while this one writes the others: on two cores a full build takes the time of its
+    largest release rather than of all of them."""
+
+    def __init__(self, root: Path, base_iri: str, staging: Path,
+                 outputs: list[GraphOutput], progress: Progress | None):
+        large = [o for o in sorted(outputs, key=lambda o: o.iri.value)
+                 if o.name.startswith("onet-") and _size(Path(o.origin)) >= PARALLEL_FROM_BYTES]
+        self.names = [o.name for o in large]
+        self.parts = [f"source-{name}.tsv" for name in self.names]
+        self._pool: ProcessPoolExecutor | None = None
+        self._futures: list[tuple[str, Future[_SourceResult]]] = []
+        self._bar: Task | None = None
+        if not large:
+            return
+        workers = min(os.cpu_count() or 1, 2, len(large))
+        # Spawned, not forked: a forked worker would hold the build's lock after a kill.
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+        # Largest first, so that the longest conversion starts at once.
+        for output in sorted(large, key=lambda o: -_size(Path(o.origin))):
+            self._futures.append((output.name, self._pool.submit(
+                _write_source_graph, root, base_iri, staging, output.name)))
+        if progress is not None:
+            self._bar = progress.task(f"build: {len(large)} source releases in worker "
+                                      f"processes ({', '.join(self.names)})", len(large),
+                                      unit="releases")
+
+    def finish(self, report: SourceReport) -> list[GraphInfo]:
+        """Wait for the workers; their row counts join ``report``. Re-raises a worker's
+        InputError (naming file, row and column)."""
+        results: dict[str, _SourceResult] = {}
+        try:
+            for done, (name, future) in enumerate(self._futures, start=1):
+                results[name] = future.result()
+                if self._bar is not None:
+                    self._bar.update(done)
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(cancel_futures=True)
+        if self._bar is not None:
+            self._bar.finish()
+        infos = []
+        for name in self.names:  # graph order, as if written here
+            result = results[name]
+            report.rows.update(result.rows)
+            report.unmapped += result.unmapped
+            report.absent += [a for a in result.absent if a not in report.absent]
+            infos.append(result.info)
+        return infos
+
+    def cancel(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _size(path: Path) -> int:
+    """Bytes of a release: a file (a zip) or the files of a directory."""
+    if path.is_file():
+        return path.stat().st_size
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.is_dir() else 0
+
+
 def build(settings: Settings, progress: Progress | None = None) -> Manifest:
     target = settings.build_dir
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -143,6 +234,7 @@ def build(settings: Settings, progress: Progress | None = None) -> Manifest:
         outputs = [_ontology_graph(settings, iris), _catalogue_graph(settings, iris)]
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
         job: FrameworkJob | None = None
+        sources: SourceJob | None = None
         try:
             (staging / "graphs").mkdir()
             (staging / ORIGIN_PARTS).mkdir()
@@ -151,12 +243,17 @@ def build(settings: Settings, progress: Progress | None = None) -> Manifest:
             job.watch(progress)
             report = SourceReport(progress=progress)
             if settings.sources is not None and not job.failed():
-                outputs += source_outputs(settings.sources, iris, report)
+                converted = source_outputs(settings.sources, iris, report)
+                sources = SourceJob(settings.sources, settings.base_iri, staging, converted,
+                                    progress)
+                outputs += [o for o in converted if o.name not in sources.names]
             with (staging / ORIGINS).open("w", encoding="utf-8") as table:
                 report.origins = table
                 infos = write_graphs(outputs, staging, stop=job.failed)
+            if sources is not None:
+                infos += sources.finish(report)
             frameworks, _ = job.finish()
-            _join_origins(staging)
+            _join_origins(staging, first=sources.parts if sources is not None else [])
             infos += [GraphInfo(w.iri, f"graphs/{w.name}.nq", w.triples, w.origin, w.kind,
                                 w.sha256) for w in frameworks]
             manifest = Manifest(base_iri=settings.base_iri,
@@ -170,6 +267,8 @@ def build(settings: Settings, progress: Progress | None = None) -> Manifest:
         except BaseException:
             if job is not None:
                 job.cancel()
+            if sources is not None:
+                sources.cancel()
             shutil.rmtree(staging, ignore_errors=True)
             raise
     return manifest
@@ -192,12 +291,14 @@ def write_graphs(outputs: list[GraphOutput], directory: Path,
     return infos
 
 
-def _join_origins(staging: Path) -> None:
-    """Append the framework batches' parts to the origins table."""
+def _join_origins(staging: Path, first: list[str]) -> None:
+    """Append the parts written by worker processes to the origins table: the source
+    releases' (``first``, in graph order, as if written here), then the framework batches'."""
     parts = staging / ORIGIN_PARTS
+    rest = sorted(p.name for p in parts.iterdir() if p.name not in first)
     with (staging / ORIGINS).open("a", encoding="utf-8") as table:
-        for part in sorted(parts.iterdir()):
-            with part.open(encoding="utf-8") as lines:
+        for name in [*first, *rest]:
+            with (parts / name).open(encoding="utf-8") as lines:
                 shutil.copyfileobj(lines, table)
     shutil.rmtree(parts)
 

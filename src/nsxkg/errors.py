@@ -52,6 +52,10 @@ class InputError(NsxkgError):
     def render(self) -> str:
         return "\n".join(f"{loc}: {msg}" for loc, msg in self.problems)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Raised in a build's worker process and re-raised in the build: pickled whole.
+        return (type(self), (self.problems,))
+
 
 class RowError(InputError):
     """A malformed row in a tabular source release (row numbers count the header as row 1)."""
@@ -63,6 +67,9 @@ class RowError(InputError):
     def render(self) -> str:
         col = f", column {self.column!r}" if self.column else ""
         return f"{self.file}: row {self.row}{col}: {self.problems[0][1]}"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.file, self.row, self.column, self.problems[0][1]))
 
 
 class QueryError(NsxkgError):
