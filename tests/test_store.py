@@ -6,7 +6,9 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from nsxkg import partitions
+import pyoxigraph as ox
+
+from nsxkg import namespaces, partitions
 from nsxkg.textindex import TEXT_FILE, Search, TextIndex, from_store
 
 
@@ -57,3 +59,30 @@ def test_unrestricted_search_ranks_as_the_joined_one(loaded: Any) -> None:
             {m.property for m in index.search(Search(text), most=100_000)[1]}))),
             most=100_000)[1]
         assert unrestricted == joined and unrestricted
+
+
+NSX = namespaces.NSX.iri
+SKOS = namespaces.SKOS.iri
+SUB = str(namespaces.RDFS.subClassOf)
+TYPE = str(namespaces.RDF.type)
+
+
+def test_the_index_joins_graphs_and_follows_subclasses_through_blank_nodes() -> None:
+    # A type in one graph and a label in another; a subclass reached through a blank node
+    # (which once made the index's own query ask for a blank node as a class and fail);
+    # a literal on a blank node and an IRI object (neither indexed); an escaped literal.
+    store = ox.Store()
+    store.load(input=(
+        f"<{NSX}Special> {SUB} _:mid <urn:g1> .\n"
+        f"_:mid {SUB} <{NSX}ONetSkill> <urn:g1> .\n"
+        f"<urn:s1> {TYPE} <{NSX}ONetSkill> <urn:g1> .\n"
+        f"<urn:s1> {TYPE} <{NSX}Special> <urn:g1> .\n"
+        f"_:b {TYPE} <{NSX}ONetSkill> <urn:g1> .\n"
+        f'_:b <{SKOS}prefLabel> "blank" <urn:g1> .\n'
+        f'<urn:s1> <{SKOS}prefLabel> "Active \\"Listening\\""@en <urn:g2> .\n'
+        f'<urn:s1> <{SKOS}prefLabel> "Active \\"Listening\\""@en <urn:g1> .\n'
+        f"<urn:s1> <{SKOS}definition> <urn:not-a-literal> <urn:g2> .\n"),
+        format=ox.RdfFormat.N_QUADS)
+    corpus = from_store(store)
+    assert [d.text for d in corpus.docs] == ['Active "Listening"']
+    assert {f"{NSX}Special", f"{NSX}ONetSkill"} <= corpus.classes["urn:s1"]

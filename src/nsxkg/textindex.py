@@ -138,7 +138,7 @@ def _select(store: ox.Store, query: str) -> Iterator[ox.QuerySolution]:
 def from_store(store: ox.Store) -> Corpus:
     supers: dict[str, set[str]] = {}
     for sol in _select(store, f"SELECT ?c ?super WHERE {{ ?c <{RDFS.subClassOf.value}>+ "
-                              f"?super FILTER(isIRI(?super)) }}"):
+                              f"?super FILTER(isIRI(?c) && isIRI(?super)) }}"):
         supers.setdefault(sol["c"].value, set()).add(sol["super"].value)
     docs: dict[tuple[str, str, str, str | None, str | None], Doc] = {}
     classes: dict[str, set[str]] = {}
