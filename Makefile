@@ -56,7 +56,10 @@ graph: $(BIN)/.installed
 	$(BIN)/nsxkg validate
 	$(BIN)/nsxkg load
 
-serve: graph editor
+# The editor's npm install runs beside the graph's install and build (`-j2`): it waits on the
+# network, they on the CPU.
+serve:
+	$(MAKE) --no-print-directory -j2 graph editor
 	$(BIN)/nsxkg serve --host $(HOST) --port $(PORT)
 
 lint: $(BIN)/.installed-test
