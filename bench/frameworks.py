@@ -138,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     block["targets"] = TARGETS
     block["met"] = {key: _met(key, block.get(key)) for key in TARGETS}
     if block["example_queries_timed_out"]:  # their slowdown is unknown, and past the target
+        # (a query that failed on a store is listed here too, with its error in its row)
         block["met"]["example_query_max_slowdown"] = False
     result["frameworks_scale"] = block
     result["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
@@ -241,12 +242,20 @@ def _run_queries(store_dir: str, conn: Connection) -> None:
     while True:
         text, repeats = conn.recv()
         runs, count = [], 0
-        for _ in range(repeats):
-            begin = time.perf_counter()
-            result = store.query(text, use_default_graph_as_union=True)
-            count = sum(1 for _ in result)  # type: ignore[union-attr]
-            runs.append(time.perf_counter() - begin)
+        try:
+            for _ in range(repeats):
+                begin = time.perf_counter()
+                result = store.query(text, use_default_graph_as_union=True)
+                count = sum(1 for _ in result)  # type: ignore[union-attr]
+                runs.append(time.perf_counter() - begin)
+        except Exception as err:  # reported to the bench, which goes on with the next query
+            conn.send(("error", f"{type(err).__name__}: {err}"))
+            continue
         conn.send((runs, count))
+
+
+class QueryFailed(Exception):
+    """A query that raised an error on a store (its message)."""
 
 
 class _Runner:
@@ -263,10 +272,12 @@ class _Runner:
 
     def run(self, text: str, repeats: int) -> tuple[list[float], int] | None:
         """The run times and row count, or None when the query passed QUERY_TIMEOUT (the
-        process is then replaced)."""
+        process is then replaced); raises QueryFailed for a query that raised an error."""
         self.conn.send((text, repeats))
         if self.conn.poll(QUERY_TIMEOUT * repeats):
             runs, count = self.conn.recv()
+            if runs == "error":
+                raise QueryFailed(count)
             return runs, count
         self.stop()
         self._start()
@@ -297,7 +308,11 @@ def compare_examples(queries: Path, baseline: Path, corpus: Path,
             row: dict[str, Any] = {}
             times = {}
             for name, runner in runners.items():
-                answer = runner.run(text, repeats)
+                try:
+                    answer = runner.run(text, repeats)
+                except QueryFailed as err:
+                    row[f"{name}_error"] = str(err)
+                    answer = None
                 if answer is None:
                     row[f"{name}_ms"] = None
                     continue

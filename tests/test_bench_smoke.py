@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 # bench/ is a top-level package beside src/, not installed: pytest's pythonpath has the root.
@@ -179,3 +180,23 @@ def test_param_mix_ratios_are_nsxkg_over_oxigraph() -> None:
 def test_param_mix_needs_onet_releases(loaded: Loaded) -> None:
     with pytest.raises(param_mix.NoReleases, match="no O\\*NET release"):
         param_mix.read_params(loaded.store)
+
+
+def test_the_example_runner_reports_a_failing_query_and_goes_on(tmp_path: Path) -> None:
+    # bench/frameworks.py runs each example in a process of its own; a query that raises
+    # there is reported with its error, and the next query is answered.
+    from bench.frameworks import QueryFailed, _Runner
+
+    store = tmp_path / "store"
+    made = ox.Store(str(store))
+    made.add(ox.Quad(ox.NamedNode("urn:s"), ox.NamedNode("urn:p"), ox.NamedNode("urn:o")))
+    made.flush()
+    del made
+    runner = _Runner(store)
+    try:
+        with pytest.raises(QueryFailed, match="SyntaxError"):
+            runner.run("SELECT * WHERE { ?s ?p }", 1)
+        answer = runner.run("SELECT * WHERE { ?s ?p ?o }", 2)
+        assert answer is not None and answer[1] == 1 and len(answer[0]) == 2
+    finally:
+        runner.stop()
