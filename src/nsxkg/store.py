@@ -27,7 +27,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from multiprocessing import get_context
@@ -104,21 +104,22 @@ def _load_locked(build_dir: Path, store_dir: Path, builds: Path,
             stream = io.BufferedReader(ChainedFiles(files, task.update), buffer_size=1 << 20)
             store.bulk_load(input=stream, format=ox.RdfFormat.N_QUADS)
             task.finish()
-            # Compaction and the partition counts run in Oxigraph without the GIL, beside this
-            # thread reading and writing the text index (reads see the loaded data whatever
-            # compaction is doing): about 5 s less on two cores.
-            with ThreadPoolExecutor(max_workers=1) as thread:
-                step = progress.task("load: compact the store, text index, VoID partitions")
-                counted = thread.submit(_compact_and_count, store)
-                started = time.perf_counter()
-                corpus = textindex.from_store(store)
-                textindex.write(corpus, staging)
-                indexing = time.perf_counter() - started
-                partitions.write(counted.result(), staging)
-                step.finish()
+            step = progress.task("load: compact the store")
+            store.optimize()
             framework_releases = pages.result()
         quads = len(store)
+        step.finish()
+        # Per-build figures the server would otherwise compute on start or first request.
+        # (Compacting on a thread beside the text index saved 5 s of 104 s on the sources
+        # alone, but with a thousand frameworks their memory added up past 2 GiB.)
+        step = progress.task("load: text index and VoID partitions")
+        started = time.perf_counter()
+        corpus = textindex.from_store(store)
+        textindex.write(corpus, staging)
+        indexing = time.perf_counter() - started
+        partitions.write(partitions.count(store), staging)
         store.flush()
+        step.finish()
         del store
         from nsxkg.build import MANIFEST
 
@@ -136,12 +137,6 @@ def _load_locked(build_dir: Path, store_dir: Path, builds: Path,
     _point_current(store_dir, final)
     _prune(builds, keep={final, previous})
     return LoadedBuild(final, manifest.digest, quads, _read_info(final), indexing)
-
-
-def _compact_and_count(store: ox.Store) -> partitions.Partitions:
-    """Compaction first: the counts then read the compacted store."""
-    store.optimize()
-    return partitions.count(store)
 
 
 class ChainedFiles(io.RawIOBase):
