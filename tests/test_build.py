@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import shutil
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 import nsxkg.build as build_module
 from nsxkg.build import build
-from nsxkg.errors import RowError
+from nsxkg.errors import InputError, RowError
 from nsxkg.store import load, open_store
 from nsxkg.validate import validate_build
 from support import make_settings
@@ -66,6 +67,7 @@ def test_reload_swaps_current(tmp_path: Path) -> None:
 
 
 DATA = Path(__file__).parent / "data" / "sources"
+FRAMEWORK_DATA = Path(__file__).parent / "data" / "frameworks"
 
 
 def test_source_releases_converted_in_worker_processes_build_the_same(
@@ -94,3 +96,16 @@ def test_a_bad_row_met_in_a_worker_process_names_file_row_and_column(
     assert (worker.value.file, worker.value.row, worker.value.column, str(worker.value)) == \
         (here.value.file, here.value.row, here.value.column, str(here.value))
     assert not (tmp_path / "workers" / "build").exists()  # nothing half-written
+
+
+def test_bad_framework_files_stop_the_source_workers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    frameworks = tmp_path / "frameworks"
+    shutil.copytree(FRAMEWORK_DATA / "valid", frameworks)
+    bad = FRAMEWORK_DATA / "invalid" / "unknown-level" / "15-1252.00" / "v.0.1.yaml"
+    shutil.copy(bad, frameworks / "15-1252.00" / "v.0.1.yaml")
+    monkeypatch.setattr(build_module, "PARALLEL_FROM_BYTES", 0)
+    with pytest.raises(InputError, match="v.0.1.yaml, line"):
+        build(make_settings(tmp_path, frameworks=frameworks, sources=DATA / "onet_excerpt"))
+    assert not multiprocessing.active_children()  # no conversion left running
+    assert not (tmp_path / "build").exists()

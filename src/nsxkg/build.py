@@ -3,7 +3,8 @@ named graph, sorted so rebuilds diff cleanly, plus a manifest and the origins ta
 
 The output is assembled in a fresh directory and swapped in only when complete, so a failed
 build leaves the previous one untouched. Framework files are converted by worker processes
-(build_frameworks.py) while this process converts the source releases.
+(build_frameworks.py), and so are the large source releases (``SourceJob``), while this process
+converts the others.
 """
 
 from __future__ import annotations
@@ -213,8 +214,15 @@ class SourceJob:
         return infos
 
     def cancel(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+        """Stop converting (the build failed elsewhere): the workers are killed, as a
+        conversion of O*NET 29.3 would otherwise hold the failed build's exit for a minute."""
+        if self._pool is None:
+            return
+        # ProcessPoolExecutor can kill its workers only from Python 3.14 (kill_workers).
+        workers = list((getattr(self._pool, "_processes", None) or {}).values())
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for worker in workers:
+            worker.kill()
 
 
 def _size(path: Path) -> int:
@@ -250,9 +258,9 @@ def build(settings: Settings, progress: Progress | None = None) -> Manifest:
             with (staging / ORIGINS).open("w", encoding="utf-8") as table:
                 report.origins = table
                 infos = write_graphs(outputs, staging, stop=job.failed)
-            if sources is not None:
+            if sources is not None and not job.failed():
                 infos += sources.finish(report)
-            frameworks, _ = job.finish()
+            frameworks, _ = job.finish()  # raises InputError for bad framework files
             _join_origins(staging, first=sources.parts if sources is not None else [])
             infos += [GraphInfo(w.iri, f"graphs/{w.name}.nq", w.triples, w.origin, w.kind,
                                 w.sha256) for w in frameworks]
