@@ -95,6 +95,21 @@ def test_a_damaged_zip_member_names_file_and_row(tmp_path: Path) -> None:
     assert "damaged or cut short" in str(err)
 
 
+def test_a_workbook_cut_short_is_named(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for i in range(2000):
+        sheet.append([f"11-{i:04d}.00", "Plans things.", i])
+    path = tmp_path / "Skills.xlsx"
+    book.save(path)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(InputError, match=f"{path}: not a readable .xlsx workbook"):
+        list(read_rows(path))
+
+
 def test_a_corrupt_source_stops_the_build_and_keeps_the_previous_one(tmp_path: Path) -> None:
     good = make_settings(tmp_path)
     build(good)
