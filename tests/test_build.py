@@ -109,3 +109,37 @@ def test_bad_framework_files_stop_the_source_workers(
         build(make_settings(tmp_path, frameworks=frameworks, sources=DATA / "onet_excerpt"))
     assert not multiprocessing.active_children()  # no conversion left running
     assert not (tmp_path / "build").exists()
+
+
+def test_workers_die_with_the_step_that_started_them(tmp_path: Path) -> None:
+    # A build or load killed with SIGKILL (as test_faults does) must not leave its spawned
+    # workers converting or idling for nothing.
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "step.py"
+    script.write_text(
+        "import os, sys, time\n"
+        "from nsxkg.processes import spawned_pool\n"
+        "if __name__ == '__main__':\n"
+        "    pool = spawned_pool(1)\n"
+        "    print(pool.submit(os.getpid).result(), flush=True)\n"
+        "    pool.submit(time.sleep, 60)\n"
+        "    time.sleep(60)\n", encoding="utf-8")
+    step = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    assert step.stdout is not None
+    worker = int(step.stdout.readline())
+    os.kill(step.pid, signal.SIGKILL)
+    step.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(worker, signal.SIGKILL)
+    raise AssertionError("the worker outlived the step that started it")

@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import partial
-from multiprocessing import get_context
 from pathlib import Path
 from typing import TypeVar
 
@@ -36,6 +35,7 @@ from nsxkg.errors import InputError
 from nsxkg.iris import Iris
 from nsxkg.locking import exclusive
 from nsxkg.nquads import build_digest, lines_of, write_sorted
+from nsxkg.processes import spawned_pool
 from nsxkg.progress import Progress, Task
 from nsxkg.sources.cip import read_cip_to_onet_soc
 from nsxkg.sources.discover import discover
@@ -179,8 +179,7 @@ class SourceJob:
         if not large:
             return
         workers = min(os.cpu_count() or 1, 2, len(large))
-        # Spawned, not forked: a forked worker would hold the build's lock after a kill.
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+        self._pool = spawned_pool(workers)
         # Largest first, so that the longest conversion starts at once.
         for output in sorted(large, key=lambda o: -_size(Path(o.origin))):
             self._futures.append((output.name, self._pool.submit(

@@ -17,7 +17,6 @@ import os
 from collections import defaultdict
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
 from nsxkg import origins
@@ -44,6 +43,7 @@ from nsxkg.frameworks.loader import (
 from nsxkg.frameworks.model import Loc, Reference
 from nsxkg.iris import Iris
 from nsxkg.nquads import write_sorted
+from nsxkg.processes import spawned_pool
 from nsxkg.progress import Progress
 from nsxkg.progress import Task as ProgressTask
 
@@ -125,8 +125,7 @@ class FrameworkJob:
         if self.files < INLINE_BELOW or workers <= 1:
             self._inline = [convert_batch(b) for b in self.batches]
         else:
-            # Spawned, not forked: a forked worker would hold the build's lock after a kill.
-            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+            self._pool = spawned_pool(workers)
             self._futures = [self._pool.submit(convert_batch, b) for b in self.batches]
 
     def failed(self) -> bool:

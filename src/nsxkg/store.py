@@ -27,10 +27,8 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
-from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +38,7 @@ from nsxkg import framework_index, partitions, textindex
 from nsxkg.conformance import require_conforming
 from nsxkg.errors import StoreError
 from nsxkg.locking import exclusive
+from nsxkg.processes import spawned_pool
 from nsxkg.progress import Progress, Quiet
 
 if TYPE_CHECKING:
@@ -90,8 +89,7 @@ def _load_locked(build_dir: Path, store_dir: Path, builds: Path,
     try:
         # The framework pages' data comes from the build's files, not the store: another
         # process assembles it while this one loads.
-        # Spawned, not forked: a forked child would hold this load's lock after a kill.
-        with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        with spawned_pool(1) as pool:
             pages = pool.submit(framework_index.write, build_dir,
                                 [asdict(g) for g in manifest.graphs], manifest.base_iri,
                                 staging)
