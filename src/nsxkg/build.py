@@ -35,7 +35,7 @@ from nsxkg.errors import InputError
 from nsxkg.iris import Iris
 from nsxkg.locking import exclusive
 from nsxkg.nquads import build_digest, lines_of, write_sorted
-from nsxkg.processes import spawned_pool
+from nsxkg.processes import spawned_pool, stop
 from nsxkg.progress import Progress, Task
 from nsxkg.sources.cip import read_cip_to_onet_soc
 from nsxkg.sources.discover import discover
@@ -156,7 +156,7 @@ def _write_source_graph(root: Path, base_iri: str, staging: Path, name: str) -> 
     a generator, which cannot be sent to a process), its origins into a part of the table."""
     report = SourceReport()
     [output] = [o for o in source_outputs(root, Iris(base_iri), report) if o.name == name]
-    with (staging / ORIGIN_PARTS / f"source-{name}.tsv").open("w", encoding="utf-8") as table:
+    with (staging / ORIGIN_PARTS / _part(name)).open("w", encoding="utf-8") as table:
         report.origins = table
         [info] = write_graphs([output], staging)
     return _SourceResult(info, report.rows, report.unmapped, report.absent)
@@ -169,10 +169,10 @@ class SourceJob:
 
     def __init__(self, root: Path, base_iri: str, staging: Path,
                  outputs: list[GraphOutput], progress: Progress | None):
+        sizes = {o.name: _size(Path(o.origin)) for o in outputs if o.name.startswith("onet-")}
         large = [o for o in sorted(outputs, key=lambda o: o.iri.value)
-                 if o.name.startswith("onet-") and _size(Path(o.origin)) >= PARALLEL_FROM_BYTES]
+                 if o.name in sizes and sizes[o.name] >= PARALLEL_FROM_BYTES]
         self.names = [o.name for o in large]
-        self.parts = [f"source-{name}.tsv" for name in self.names]
         self._pool: ProcessPoolExecutor | None = None
         self._futures: list[tuple[str, Future[_SourceResult]]] = []
         self._bar: Task | None = None
@@ -181,13 +181,18 @@ class SourceJob:
         workers = min(os.cpu_count() or 1, 2, len(large))
         self._pool = spawned_pool(workers)
         # Largest first, so that the longest conversion starts at once.
-        for output in sorted(large, key=lambda o: -_size(Path(o.origin))):
+        for output in sorted(large, key=lambda o: -sizes[o.name]):
             self._futures.append((output.name, self._pool.submit(
                 _write_source_graph, root, base_iri, staging, output.name)))
         if progress is not None:
             self._bar = progress.task(f"build: {len(large)} source releases in worker "
                                       f"processes ({', '.join(self.names)})", len(large),
                                       unit="releases")
+
+    @property
+    def parts(self) -> list[str]:
+        """The origins table's parts the workers write, in graph order."""
+        return [_part(name) for name in self.names]
 
     def finish(self, report: SourceReport) -> list[GraphInfo]:
         """Wait for the workers; their row counts join ``report``. Re-raises a worker's
@@ -215,13 +220,12 @@ class SourceJob:
     def cancel(self) -> None:
         """Stop converting (the build failed elsewhere): the workers are killed, as a
         conversion of O*NET 29.3 would otherwise hold the failed build's exit for a minute."""
-        if self._pool is None:
-            return
-        # ProcessPoolExecutor can kill its workers only from Python 3.14 (kill_workers).
-        workers = list((getattr(self._pool, "_processes", None) or {}).values())
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        for worker in workers:
-            worker.kill()
+        if self._pool is not None:
+            stop(self._pool)
+
+
+def _part(name: str) -> str:
+    return f"source-{name}.tsv"
 
 
 def _size(path: Path) -> int:

@@ -32,3 +32,13 @@ def spawned_pool(workers: int) -> ProcessPoolExecutor:
     """A pool of spawned workers that are killed with the process that started them."""
     return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
                                initializer=_die_with_parent, initargs=(os.getpid(),))
+
+
+def stop(pool: ProcessPoolExecutor) -> None:
+    """Drop the queued work and kill the workers at once (a failed step must not wait for
+    conversions whose output is thrown away)."""
+    # ProcessPoolExecutor kills its workers itself only from Python 3.14 (kill_workers).
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        worker.kill()
