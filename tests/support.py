@@ -70,7 +70,9 @@ class Loaded:
 
     def text(self) -> TextIndex:
         """The text index `nsxkg load` kept beside the build."""
-        return TextIndex.open(self.build.path / TEXT_FILE)
+        found = TextIndex.open(self.build.path / TEXT_FILE)
+        assert found is not None
+        return found
 
     def select(self, query: str) -> list[dict[str, object]]:
         result = self.store.query(PREFIXES + query, use_default_graph_as_union=True)

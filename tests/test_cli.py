@@ -10,6 +10,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from nsxkg.cli import main
+from nsxkg.config import DEFAULT_BASE_IRI as DEFAULT_BASE
+from nsxkg.web.prerender import Prerendered
 from support import DATA, FRAMEWORKS, PROJECT_ROOT
 
 INVALID = sorted((DATA / "frameworks" / "invalid").iterdir())
@@ -51,6 +53,10 @@ def test_build_validate_load_query(env: dict[str, str], tmp_path: Path) -> None:
     loaded = run(env, "load")
     assert loaded.exit_code == 0, loaded.output
     assert (tmp_path / "store" / "current").is_symlink()
+    # The release pages are rendered by the load, for this nsxkg's templates and base IRI.
+    kept = Prerendered.open(tmp_path / "store" / "current", DEFAULT_BASE)
+    assert kept and kept.get(DEFAULT_BASE + "id/framework/11-2022.00/v.26.05",
+                             "/doc/framework/11-2022.00/v.26.05")
 
     query = ("PREFIX nsx: <https://w3id.org/nsxkg/def#> SELECT (COUNT(*) AS ?n) "
              "WHERE { ?s a nsx:MasteryStatement }")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import signal
 import subprocess
@@ -10,7 +11,9 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import weakref
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -86,6 +89,9 @@ def test_admin_reload_swaps_the_build_under_a_streaming_client(
         assert before == a.quads
         lifecycle = APPS[server.url].state.lifecycle
         old_pool = lifecycle.state.service
+        # Once ready, what the served state holds is frozen out of the collector's sight.
+        _until(lambda: gc.get_freeze_count() > 0)
+        old_state = weakref.ref(lifecycle.state)
         workers = old_pool.live  # at least those that started (more may still be starting)
         status, body = post(server.url + "/admin/reload")
         assert status == 200 and not json.loads(body)["changed"]
@@ -118,8 +124,19 @@ def test_admin_reload_swaps_the_build_under_a_streaming_client(
         while lifecycle._retired and time.monotonic() < deadline:
             time.sleep(0.1)
         assert lifecycle._retired == []
-        assert old_pool.live == 0
-        assert lifecycle.state.service is not old_pool and lifecycle.state.service.live >= workers
+        assert old_pool.live == 0 and lifecycle.state.service is not old_pool
+        # ... and the state a reload replaced is not kept frozen: it is collected.
+        del old_pool
+        _until(lambda: (gc.collect(), old_state() is None)[1])
+        assert gc.get_freeze_count() > 0
+        assert lifecycle.state.service.live >= workers
+
+
+def _until(condition: Callable[[], bool], seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "not within 30 s"
+        time.sleep(0.1)
 
 
 def test_reload_is_refused_from_elsewhere(builds: tuple[Path, Path],

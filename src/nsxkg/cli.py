@@ -140,11 +140,12 @@ def load(build_dir: Path | None, store_dir: Path | None, force: bool) -> None:
     """Load the validated build into a new store directory and swap it in."""
     from nsxkg.progress import terminal_progress
     from nsxkg.store import load as run_load
+    from nsxkg.web import prerender
 
     cfg = settings(build_dir=build_dir, store_dir=store_dir)
     with terminal_progress() as progress:
         loaded = run_load(cfg.build_dir, cfg.store_dir, require_valid=not force,
-                          progress=progress)
+                          progress=progress, pages=prerender.write)
     click.echo(f"loaded {loaded.quads:,} quads into {loaded.path} (now {cfg.store_dir}/current)")
     if loaded.indexing_seconds is not None:
         click.echo(f"text index: {loaded.manifest.get('text_literals', 0):,} literals in "

@@ -347,12 +347,19 @@ class FrameworkIndex:
     """The page data of one loaded build: from ``frameworks.sqlite`` when ``nsxkg load``
     wrote it, else read from the store on demand."""
 
-    def __init__(self, store: ox.Store, base: str, path: Path | None = None):
-        self.store, self.base, self.iris = store, base, Iris(base)
+    def __init__(self, store: ox.Store | None, base: str, path: Path | None = None):
+        # Without the file, pages are read from the store (``None``: the file must be there).
+        self._store, self.base, self.iris = store, base, Iris(base)
         self._db = _open(path) if path is not None and path.exists() else None
         self._catalog: list[FrameworkEntry] | None = None
         self._by_code: dict[str, FrameworkEntry] | None = None
         self._ref: Facts | None = None
+
+    @property
+    def store(self) -> ox.Store:
+        if self._store is None:
+            raise FileNotFoundError("this framework index has neither its file nor a store")
+        return self._store
 
     @classmethod
     def for_build(cls, store: ox.Store, base: str, build_path: Path) -> FrameworkIndex:
@@ -365,10 +372,11 @@ class FrameworkIndex:
                 self._catalog = [_entry(json.loads(r[0])) for r in rows]
             else:
                 found = []
-                for q in self.store.quads_for_pattern(None, RDF.type, NSX.Framework, None):
+                store = self.store
+                for q in store.quads_for_pattern(None, RDF.type, NSX.Framework, None):
                     if isinstance(q.subject, ox.NamedNode):
-                        facts = facts_of(self.store.quads_for_pattern(q.subject, None, None,
-                                                                      q.graph_name))
+                        facts = facts_of(store.quads_for_pattern(q.subject, None, None,
+                                                                 q.graph_name))
                         entry = entry_of(facts, q.subject.value, self.base)
                         if entry is not None:
                             found.append(entry)

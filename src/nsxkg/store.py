@@ -6,9 +6,10 @@ Layout of the store directory::
       current -> builds/<digest>   (symlink, replaced atomically)
       builds/<digest>/             (one RocksDB store per loaded build)
       builds/<digest>/BUILD.json   (the manifest it was loaded from; written last)
-      builds/<digest>/text.sqlite, partitions.json, frameworks.sqlite
-                                   (text index, VoID counts and framework pages' data: made
-                                    once here, not by each server at start-up or on request)
+      builds/<digest>/text.sqlite, partitions.json, frameworks.sqlite, pages.sqlite
+                                   (text index, VoID counts, framework pages' data and
+                                    rendered release pages: made once here, not by each
+                                    server at start-up or on request)
       builds/.loading-*/           (a load in progress, renamed to <digest> when complete)
       builds/.lock                 (held by the one load running; freed by the OS if it dies)
 
@@ -59,8 +60,14 @@ class LoadedBuild:
     indexing_seconds: float | None = None  # building the text index, when this load did
 
 
+# What ``load`` may be given to make from the framework index, in the process that wrote it
+# (``nsxkg load`` renders the release pages: web/prerender.py): called with the staging
+# directory and the base IRI; must be picklable (a module-level function).
+PageMaker = Callable[[Path, str], object]
+
+
 def load(build_dir: Path, store_dir: Path, *, require_valid: bool = True,
-         progress: Progress | None = None) -> LoadedBuild:
+         progress: Progress | None = None, pages: PageMaker | None = None) -> LoadedBuild:
     # Imported here: they pull in the converters and pySHACL (seconds), which a server
     # opening the store with ``open_store`` never needs.
     from nsxkg.build import Manifest
@@ -72,11 +79,19 @@ def load(build_dir: Path, store_dir: Path, *, require_valid: bool = True,
     builds.mkdir(parents=True, exist_ok=True)
     with _exclusive(builds):
         _remove_stale(builds)
-        return _load_locked(build_dir, store_dir, builds, manifest, progress or Quiet())
+        return _load_locked(build_dir, store_dir, builds, manifest, progress or Quiet(), pages)
+
+
+def _framework_pages(build_dir: Path, graphs: list[dict[str, Any]], base: str,
+                     directory: Path, pages: PageMaker | None) -> int:
+    releases = framework_index.write(build_dir, graphs, base, directory)
+    if pages is not None:
+        pages(directory, base)
+    return releases
 
 
 def _load_locked(build_dir: Path, store_dir: Path, builds: Path,
-                 manifest: Manifest, progress: Progress) -> LoadedBuild:
+                 manifest: Manifest, progress: Progress, pages: PageMaker | None) -> LoadedBuild:
     final = builds / manifest.digest[:16]
     previous = current_build(store_dir)
     if (final / BUILD_INFO).is_file():
@@ -88,11 +103,12 @@ def _load_locked(build_dir: Path, store_dir: Path, builds: Path,
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=builds))
     try:
         # The framework pages' data comes from the build's files, not the store: another
-        # process assembles it while this one loads.
+        # process assembles it (and renders the pages, when asked to) while this one loads
+        # and indexes the text, each of which keeps one core busy at most.
         with spawned_pool(1) as pool:
-            pages = pool.submit(framework_index.write, build_dir,
-                                [asdict(g) for g in manifest.graphs], manifest.base_iri,
-                                staging)
+            framework_pages = pool.submit(_framework_pages, build_dir,
+                                          [asdict(g) for g in manifest.graphs],
+                                          manifest.base_iri, staging, pages)
             store = ox.Store(str(staging))
             files = manifest.graph_files(build_dir)
             # One bulk load over every graph file: a call per file costs a RocksDB ingestion
@@ -104,26 +120,34 @@ def _load_locked(build_dir: Path, store_dir: Path, builds: Path,
             task.finish()
             step = progress.task("load: compact the store")
             store.optimize()
-            framework_releases = pages.result()
-        quads = len(store)
-        step.finish()
-        # Per-build figures the server would otherwise compute on start or first request.
-        # (Compacting on a thread beside the text index saved 5 s of 104 s on the sources
-        # alone, but with a thousand frameworks their memory added up past 2 GiB.)
-        step = progress.task("load: text index and VoID partitions")
-        started = time.perf_counter()
-        corpus = textindex.from_store(store)
-        textindex.write(corpus, staging)
-        indexing = time.perf_counter() - started
-        partitions.write(partitions.count(store), staging)
-        store.flush()
-        step.finish()
+            quads = len(store)
+            step.finish()
+            # Per-build figures the server would otherwise compute on start or first request.
+            # (Compacting on a thread beside the text index saved 5 s of 104 s on the sources
+            # alone, but with a thousand frameworks their memory added up past 2 GiB.)
+            step = progress.task("load: text index and VoID partitions")
+            started = time.perf_counter()
+            corpus = textindex.from_store(store)
+            # The frequent words' matches are ranked by the other process, while this one
+            # counts the partitions (each about 9 s with a thousand frameworks).
+            ranked = pool.submit(textindex.rank_frequent,
+                                 textindex.write(corpus, staging, rank=False))
+            literals = len(corpus.docs)
+            del corpus
+            indexing = time.perf_counter() - started
+            partitions.write(partitions.count(store), staging)
+            store.flush()
+            ranked.result()
+            step.finish()
+            step = progress.task("load: framework pages")
+            framework_releases = framework_pages.result()
+            step.finish()
         del store
         from nsxkg.build import MANIFEST
 
         info = json.loads((build_dir / MANIFEST).read_text(encoding="utf-8"))
         info["quads"] = quads
-        info["text_literals"] = len(corpus.docs)
+        info["text_literals"] = literals
         info["framework_releases"] = framework_releases
         shutil.rmtree(final, ignore_errors=True)  # a half-loaded leftover without BUILD.json
         # BUILD.json last: its presence is what marks a loaded build as complete.

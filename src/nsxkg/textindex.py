@@ -8,6 +8,13 @@ read-only (``immutable=1``: no locks, no journal). Three things read it:
 * the ``/search`` page (full text, ranked by BM25, with snippets);
 * the autocomplete of the search box and of the query editor (``labels``: names only).
 
+Ranking by BM25 reads every match's length, about 2 µs a match: a word that is in a third of
+a thousand frameworks' statements ("sales": 260,000 literals) costs half a second to rank.
+So the best :data:`TOP_KEPT` matches of each word in at least :data:`TOP_FROM` literals are
+ranked once, here, by the same SQL a search runs (table ``top``), and a search for that word
+alone reads them; the autocomplete matches names in an index of names alone (``name_fts``),
+not in every literal.
+
 What is indexed is chosen by class and property, never by IRI shape: each source is a class
 and the text properties read from its instances (:data:`SOURCES`). Each literal is one row:
 its resource, property, text, language and datatype, the resource's kind (shown to people)
@@ -20,6 +27,7 @@ their superclasses from the ontology, are kept too, so a search restricted to
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -29,10 +37,25 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from nsxkg.namespaces import DCTERMS, ESCO, NSX, OWL, RDFS, SKOS
-from nsxkg.textquery import Node, parse, positive_terms, snippet, stem_text, to_fts, words
+from nsxkg.textquery import (
+    Node,
+    parse,
+    positive_terms,
+    snippet,
+    stem_match,
+    stem_text,
+    to_fts,
+    words,
+)
 
+_log = logging.getLogger(__name__)
 TEXT_FILE = "text.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the ``top`` and ``name_fts`` tables
+# A word matching at least this many literals has its best matches ranked at load; below it a
+# search ranks its matches in a few milliseconds.
+TOP_FROM = 5_000
+# As many as the search page shows at most (20 per page, 50 pages) and one to tell "more".
+TOP_KEPT = 1_001
 
 LABEL = (SKOS.prefLabel, SKOS.altLabel, SKOS.notation, RDFS.label, NSX.relatedTitle)
 DESCRIBED = (SKOS.prefLabel, SKOS.definition)
@@ -107,6 +130,12 @@ CREATE TABLE name (doc INTEGER PRIMARY KEY, target INTEGER NOT NULL, kind TEXT N
 CREATE TABLE display (resource INTEGER PRIMARY KEY, name TEXT NOT NULL);
 CREATE VIRTUAL TABLE fts USING fts5(exact, stem, content='',
     tokenize='unicode61 remove_diacritics 2', prefix='2 3');
+-- The names alone (rowid: the doc), for the autocomplete.
+CREATE VIRTUAL TABLE name_fts USING fts5(exact, content='',
+    tokenize='unicode61 remove_diacritics 2', prefix='2 3');
+-- The best matches of a frequent word's FTS5 expression, ranked as _SEARCH_ALL ranks them.
+CREATE TABLE top (match TEXT NOT NULL, rank INTEGER NOT NULL, doc INTEGER NOT NULL,
+                  score REAL NOT NULL, PRIMARY KEY (match, rank)) WITHOUT ROWID;
 """
 
 
@@ -142,6 +171,12 @@ def from_store(store: ox.Store) -> Corpus:
         supers.setdefault(sol["c"].value, set()).add(sol["super"].value)
     docs: dict[tuple[str, str, str, str | None, str | None], Doc] = {}
     classes: dict[str, set[str]] = {}
+    # Each value read from the store is a new string: one copy per IRI, not per literal.
+    strings: dict[str, str] = {}
+
+    def shared(text: str) -> str:
+        return strings.setdefault(text, text)
+
     names: list[tuple[Doc, str]] = []
     for source in SOURCES:
         via = f"OPTIONAL {{ ?s <{source.via.value}> ?target }}" if source.via else ""
@@ -151,18 +186,20 @@ def from_store(store: ox.Store) -> Corpus:
             # the same triple is in each release's graph.
             rows = _select(store, f"SELECT DISTINCT ?s ?o ?target WHERE {{ "
                                   f"?s a <{source.cls.value}> . ?s <{prop.value}> ?o . {via} }}")
+            prop_iri = prop.value
             for sol in rows:
                 subject, obj = sol["s"], sol["o"]
                 if not isinstance(subject, ox.NamedNode) or not isinstance(obj, ox.Literal):
                     continue
                 lang = obj.language
-                datatype = None if lang else obj.datatype.value
-                key = (subject.value, prop.value, obj.value, lang, datatype)
+                datatype = None if lang else shared(obj.datatype.value)
+                resource = shared(subject.value)
+                key = (resource, prop_iri, obj.value, lang, datatype)
                 doc = docs.get(key)
                 if doc is None:
-                    doc = docs[key] = Doc(subject.value, prop.value, obj.value, lang,
-                                          datatype, source.kind)
-                    classes.setdefault(subject.value, set()).add(source.cls.value)
+                    doc = docs[key] = Doc(resource, prop_iri, key[2], lang, datatype,
+                                          source.kind)
+                    classes.setdefault(resource, set()).add(source.cls.value)
                 target = sol["target"]
                 if source.named and prop in LABEL and (source.via is None
                                                        or target is not None):
@@ -196,9 +233,10 @@ def kind_of(kind: str, classes: set[str]) -> str:
     return kind
 
 
-def fill(db: sqlite3.Connection, corpus: Corpus) -> None:
+def fill(db: sqlite3.Connection, corpus: Corpus, *, top_from: int | None = TOP_FROM) -> None:
     """Write the index into an empty database (rows in a fixed order: same build, same
-    file contents)."""
+    file contents). Words in ``top_from`` literals or more get their best matches ranked
+    (None: not now; :func:`rank_frequent` does it later)."""
     db.executescript(SCHEMA)
     ids: dict[str, int] = {}
 
@@ -208,16 +246,24 @@ def fill(db: sqlite3.Connection, corpus: Corpus) -> None:
             found = ids[iri] = len(ids) + 1
         return found
 
+    # Rows are handed to SQLite as they are made: with a thousand frameworks, lists of them
+    # held about 600 MB at the load's peak.
+    named = {doc for doc, _ in corpus.names}
     doc_ids: dict[Doc, int] = {}
-    doc_rows = []
-    fts_rows = []
-    for number, doc in enumerate(corpus.docs, start=1):
-        doc_ids[doc] = number
-        kind = kind_of(doc.kind, corpus.classes.get(doc.resource, set()))
-        doc_rows.append((number, intern(doc.resource), intern(doc.property), doc.text,
-                         doc.lang.lower() if doc.lang else None,
-                         intern(doc.datatype) if doc.datatype else None, kind))
-        fts_rows.append((number, doc.text, stem_text(doc.text)))
+
+    def doc_rows() -> Iterator[tuple[object, ...]]:
+        for number, doc in enumerate(corpus.docs, start=1):
+            if doc in named:
+                doc_ids[doc] = number
+            kind = kind_of(doc.kind, corpus.classes.get(doc.resource, set()))
+            yield (number, intern(doc.resource), intern(doc.property), doc.text,
+                   doc.lang.lower() if doc.lang else None,
+                   intern(doc.datatype) if doc.datatype else None, kind)
+
+    db.executemany("INSERT INTO doc VALUES (?, ?, ?, ?, ?, ?, ?)", doc_rows())
+    db.executemany("INSERT INTO fts (rowid, exact, stem) VALUES (?, ?, ?)",
+                   ((number, doc.text, stem_text(doc.text))
+                    for number, doc in enumerate(corpus.docs, start=1)))
     class_rows = sorted({(intern(c), intern(r)) for r, cs in corpus.classes.items() for c in cs})
     display: dict[int, str] = {}
     name_rows: dict[tuple[str, int], tuple[int, int, str, str, int, int]] = {}
@@ -236,24 +282,54 @@ def fill(db: sqlite3.Connection, corpus: Corpus) -> None:
         name_rows[key] = (doc_ids[doc], intern(target), kind, folded, len(found),
                           KIND_RANK.get(kind, 9))
     db.executemany("INSERT INTO iri VALUES (?, ?)", [(i, iri) for iri, i in ids.items()])
-    db.executemany("INSERT INTO doc VALUES (?, ?, ?, ?, ?, ?, ?)", doc_rows)
-    db.executemany("INSERT INTO fts (rowid, exact, stem) VALUES (?, ?, ?)", fts_rows)
     db.executemany("INSERT INTO resource_class VALUES (?, ?)", class_rows)
     db.executemany("INSERT INTO name VALUES (?, ?, ?, ?, ?, ?)", sorted(name_rows.values()))
     db.executemany("INSERT INTO display VALUES (?, ?)", sorted(display.items()))
+    db.executemany("INSERT INTO name_fts (rowid, exact) VALUES (?, ?)",
+                   sorted((doc, corpus.docs[doc - 1].text) for doc, *_ in name_rows.values()))
     db.execute("INSERT INTO fts (fts) VALUES ('optimize')")
+    db.execute("INSERT INTO name_fts (name_fts) VALUES ('optimize')")
     db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+    db.commit()
+    if top_from is not None:
+        _rank_frequent(db, top_from)
+
+
+def rank_frequent(path: Path, top_from: int = TOP_FROM) -> None:
+    """Rank the best matches of the frequent words of an index written without them (the
+    load does it in another process while it counts the VoID partitions). Until then, or
+    without them, a search ranks its matches itself and gets the same answer."""
+    db = sqlite3.connect(path)
+    try:
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")
+        _rank_frequent(db, top_from)
+    finally:
+        db.close()
+
+
+def _rank_frequent(db: sqlite3.Connection, top_from: int) -> None:
+    db.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, fts, 'col')")
+    frequent = [str(term) for (term,) in db.execute(
+        "SELECT term FROM temp.vocab WHERE col = 'stem' AND doc >= ? ORDER BY term",
+        (top_from,))]
+    db.execute("DROP TABLE temp.vocab")
+    for term in frequent:
+        match = stem_match(term)
+        db.execute("INSERT INTO top SELECT :match, row_number() OVER (ORDER BY score DESC, id), "
+                   "id, score FROM ("
+                   + _TOP + ")", {"match": match, "limit": TOP_KEPT})
     db.commit()
 
 
-def write(corpus: Corpus, directory: Path) -> Path:
+def write(corpus: Corpus, directory: Path, *, rank: bool = True) -> Path:
     path = directory / TEXT_FILE
     path.unlink(missing_ok=True)
     db = sqlite3.connect(path)
     try:
         db.execute("PRAGMA journal_mode = OFF")  # written once, in a staging directory
         db.execute("PRAGMA synchronous = OFF")  # the load flushes and renames the directory
-        fill(db, corpus)
+        fill(db, corpus, top_from=TOP_FROM if rank else None)
     finally:
         db.close()
     return path
@@ -318,15 +394,18 @@ ORDER BY score DESC, d.id LIMIT :limit
 # Unrestricted, the best matches are picked inside the full-text index before any join: a
 # common word matches hundreds of thousands of literals, and joining each to its resource,
 # property and datatype only to keep the first few cost most of the time.
+_TOP = """SELECT rowid AS id, -bm25(fts) AS score FROM fts WHERE fts MATCH :match
+             ORDER BY score DESC, rowid LIMIT :limit"""
 _SEARCH_ALL = """
-WITH top AS (SELECT rowid AS id, -bm25(fts) AS score FROM fts WHERE fts MATCH :match
-             ORDER BY score DESC, rowid LIMIT :limit)
-SELECT d.id, r.iri, p.iri, d.text, d.lang, t.iri, d.kind, top.score
-FROM top JOIN doc d ON d.id = top.id
+WITH best AS ({best})
+SELECT d.id, r.iri, p.iri, d.text, d.lang, t.iri, d.kind, best.score
+FROM best JOIN doc d ON d.id = best.id
      JOIN iri r ON r.id = d.resource JOIN iri p ON p.id = d.property
      LEFT JOIN iri t ON t.id = d.datatype
-ORDER BY top.score DESC, d.id
+ORDER BY best.score DESC, d.id
 """
+# A frequent word's matches as ranked at load (the rows are in _TOP's order).
+_RANKED = """SELECT doc AS id, score FROM top WHERE match = :match AND rank <= :limit"""
 
 # The best name per resource: exact phrase, then phrase prefix, then any order; then by
 # kind, fewer words, alphabetically.
@@ -335,8 +414,8 @@ WITH hit AS (
     SELECT n.*, d.text AS label,
            CASE WHEN folded = :phrase THEN 0
                 WHEN substr(folded, 1, :length) = :phrase THEN 1 ELSE 2 END AS exact
-    FROM fts JOIN name n ON n.doc = fts.rowid JOIN doc d ON d.id = n.doc
-    WHERE fts MATCH :match {where}),
+    FROM name_fts JOIN name n ON n.doc = name_fts.rowid JOIN doc d ON d.id = n.doc
+    WHERE name_fts MATCH :match {where}),
 ranked AS (
     SELECT *, row_number() OVER (PARTITION BY target
                                  ORDER BY exact, kind_rank, nwords, folded, doc) AS best
@@ -356,23 +435,35 @@ class TextIndex:
         self._lock = threading.Lock()  # one connection, one statement at a time
 
     @classmethod
-    def open(cls, path: Path) -> TextIndex:
-        """The index file of a loaded build; it never changes, so no locking is needed."""
-        return cls(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True,
-                                   check_same_thread=False))
+    def open(cls, path: Path) -> TextIndex | None:
+        """The index file of a loaded build (it never changes, so no locking is needed); None
+        when there is none, or it was written by an nsxkg that laid it out otherwise."""
+        if not path.is_file():
+            return None
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True,
+                             check_same_thread=False)
+        try:
+            found = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        except sqlite3.DatabaseError:
+            found = None
+        if found is None or found[0] != str(SCHEMA_VERSION):
+            db.close()
+            _log.warning("%s is not a text index of this nsxkg's layout (version %s); "
+                         "load the build again to make one", path, SCHEMA_VERSION)
+            return None
+        return cls(db)
 
     @classmethod
-    def of_corpus(cls, corpus: Corpus) -> TextIndex:
+    def of_corpus(cls, corpus: Corpus, *, top_from: int | None = TOP_FROM) -> TextIndex:
         """An index held in memory (tests, and builds loaded before the index existed)."""
         db = sqlite3.connect(":memory:", check_same_thread=False)
-        fill(db, corpus)
+        fill(db, corpus, top_from=top_from)
         return cls(db)
 
     @classmethod
     def for_build(cls, store: ox.Store, build_path: Path) -> TextIndex:
         """From the file ``nsxkg load`` kept beside the build; made in memory when absent."""
-        path = build_path / TEXT_FILE
-        return cls.open(path) if path.is_file() else cls.of_corpus(from_store(store))
+        return cls.open(build_path / TEXT_FILE) or cls.of_corpus(from_store(store))
 
     def close(self) -> None:
         self._db.close()
@@ -424,9 +515,13 @@ class TextIndex:
             params["lang"], params["lang_prefix"] = lang, lang.replace("%", "") + "-%"
         wanted = search.limit if search.limit is not None else most + 1
         params["limit"] = wanted
-        sql = _SEARCH.format(where="".join(f" AND {w}" for w in where)) if where \
-            else _SEARCH_ALL
         with self._lock:
+            if where:
+                sql = _SEARCH.format(where="".join(f" AND {w}" for w in where))
+            else:
+                ranked = wanted <= TOP_KEPT and self._db.execute(
+                    "SELECT 1 FROM top WHERE match = ? LIMIT 1", (params["match"],)).fetchone()
+                sql = _SEARCH_ALL.format(best=_RANKED if ranked else _TOP)
             rows = self._db.execute(sql, params).fetchall()
         if search.limit is None and len(rows) > most:
             raise TooManyMatches(most)
@@ -464,6 +559,18 @@ class TextIndex:
             rows = self._db.execute("SELECT DISTINCT i.iri FROM name n JOIN iri i "
                                     "ON i.id = n.target WHERE n.kind = ?", (kind,)).fetchall()
         return {str(r[0]) for r in rows}
+
+    def names_of(self, iris: Iterable[str]) -> dict[str, str]:
+        """:meth:`name_of` for several resources at once (those without a name left out)."""
+        wanted = sorted(set(iris))
+        if not wanted:
+            return {}
+        marks = ", ".join("?" * len(wanted))
+        with self._lock:
+            rows = self._db.execute(f"SELECT i.iri, s.name FROM iri i JOIN display s "
+                                    f"ON s.resource = i.id WHERE i.iri IN ({marks})",
+                                    wanted).fetchall()
+        return {str(iri): str(name) for iri, name in rows}
 
     def name_of(self, iri: str) -> str | None:
         found = self._one("SELECT s.name FROM display s JOIN iri i ON i.id = s.resource "

@@ -219,6 +219,12 @@ def _quote(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def stem_match(stemmed: str) -> str:
+    """The FTS5 expression of one plain word, given its stem (also how the index keys the
+    ranked matches of frequent words)."""
+    return f"stem : {_quote(stemmed)}"
+
+
 def to_fts(node: Node, *, column: str | None = None) -> str:
     """The tree as an FTS5 MATCH expression over the index's two columns.
 
@@ -226,7 +232,7 @@ def to_fts(node: Node, *, column: str | None = None) -> str:
     """
     if isinstance(node, Term):
         if node.stemmed and column is None:
-            return f"stem : {_quote(stem(node.words[0]))}"
+            return stem_match(stem(node.words[0]))
         return f"{column or 'exact'} : {_quote(' '.join(node.words))}" + \
             (" *" if node.prefix else "")
     if isinstance(node, Any_):

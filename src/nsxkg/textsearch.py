@@ -91,7 +91,8 @@ def expand(query: str, index: Callable[[], TextIndex | None], *, most: int) -> s
         return query
     found = index()
     if found is None:
-        raise TextSearchError("this build has no text index; load it again with `nsxkg load`")
+        raise TextSearchError("this build has no text index (or one an older nsxkg made); load "
+                              "it again with `nsxkg load`")
     out: list[str] = []
     pos = 0
     for block in blocks:
@@ -407,7 +408,7 @@ class Expander:
 
     def index(self) -> TextIndex | None:
         with self._lock:
-            if self._index is None and (self.build_path / TEXT_FILE).is_file():
+            if self._index is None:
                 self._index = TextIndex.open(self.build_path / TEXT_FILE)
             return self._index
 

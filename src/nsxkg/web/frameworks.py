@@ -53,12 +53,12 @@ def entry_for(state: AppState, code: str) -> FrameworkEntry | None:
     return index_of(state).entry(code)
 
 
-def release_view(state: AppState, code: str, version: str) -> dict[str, Any] | None:
+def release_view(index: FrameworkIndex, code: str, version: str) -> dict[str, Any] | None:
     """What a release's page shows, in the shape the occupation page's sections take."""
-    view = index_of(state).view(code, version)
+    view = index.view(code, version)
     if view is None:
         return None
-    return {**view, "framework": entry_for(state, code)}
+    return {**view, "framework": index.entry(code)}
 
 
 def changes(state: AppState, code: str, old: str, new: str) -> list[dict[str, Any]]:
@@ -84,12 +84,15 @@ def diff_summary(changed: list[dict[str, Any]]) -> list[tuple[str, int]]:
             if (n := sum(c["change"] == what for c in changed))]
 
 
-def release_page_context(state: AppState, code: str, version: str) -> dict[str, Any] | None:
-    view = release_view(state, code, version)
+def release_page_context(index: FrameworkIndex, code: str,
+                         version: str) -> dict[str, Any] | None:
+    """What ``framework.html`` shows of a release, from the build's framework index alone
+    (so that ``nsxkg load`` can render the pages ahead: web/prerender.py)."""
+    view = release_view(index, code, version)
     if view is None:
         return None
     previous = previous_of(view["framework"], version)
-    changed = index_of(state).changes(code, version) if previous else []
+    changed = index.changes(code, version) if previous else []
     return {"f": view, "previous": previous, "changes": changed,
             "summary": diff_summary(changed), "levels": LEVEL_LABELS,
             "downloads": downloads(code, version)}

@@ -11,18 +11,24 @@ state (store handle, workers, text index) is made ready first and then swapped i
 single assignment. Requests already running keep the state they started with; the old
 workers are closed once idle, or after twice the query timeout, whichever comes first.
 A reload writes nothing.
+
+Once a state is ready, the objects it holds are moved out of the garbage collector's sight
+(``gc.freeze``): they live as long as the state, and a full collection scanning them paused
+every request for about 60 ms with a thousand frameworks loaded, often enough to set the
+pages' 99th percentile.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from fastapi import FastAPI
 from fastapi.templating import Jinja2Templates
@@ -31,6 +37,7 @@ from nsxkg.config import Settings
 from nsxkg.errors import StoreError
 from nsxkg.store import current_build, open_store
 from nsxkg.textindex import TextIndex
+from nsxkg.web import frameworks
 from nsxkg.web.deps import AppState
 from nsxkg.web.service import QueryService, TextSearch
 
@@ -88,6 +95,7 @@ class Lifecycle:
 
     async def start(self) -> None:
         await self.state.service.start()
+        self._in_background(self._settle(self.state))
         try:
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hangup)
             self._on_hangup = True
@@ -103,9 +111,25 @@ class Lifecycle:
             except Exception:
                 _log.exception("reload on SIGHUP failed; still serving the previous build")
 
-        task = asyncio.get_running_loop().create_task(run())
+        self._in_background(run())
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
         self._draining.add(task)
         task.add_done_callback(self._draining.discard)
+
+    async def _settle(self, state: AppState) -> None:
+        """Freeze what a served state holds once it is all there (see the module
+        docstring); after a reload, the previous state's objects are collected first."""
+        try:
+            await state.service.ready()
+            await asyncio.wrap_future(state.text)
+        except Exception:
+            return  # reported where the text index or the workers are used
+        await asyncio.to_thread(frameworks.index_of, state)  # the catalogue, read once
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
 
     async def reload(self) -> Reloaded:
         async with self._lock:
@@ -124,16 +148,17 @@ class Lifecycle:
                 new.service.close()  # nothing of the new build stays running
                 raise
             self.app.state.nsxkg = new  # the swap: requests from now on see the new build
-            task = asyncio.get_running_loop().create_task(self._retire(old))
-            self._draining.add(task)
-            task.add_done_callback(self._draining.discard)
+            self._in_background(self._retire(old))
             _log.info("reloaded: %s -> %s", old.build.path.name, new.build.path.name)
             return Reloaded(True, new.build.digest)
 
     async def _retire(self, old: AppState) -> None:
-        self._retired.append(old.service)
-        await old.service.drain(grace=2 * old.settings.query_timeout + 1)
-        self._retired.remove(old.service)
+        service, grace = old.service, 2 * old.settings.query_timeout + 1
+        del old  # held by nothing here once drained, so that _settle can collect it
+        self._retired.append(service)
+        await service.drain(grace=grace)
+        self._retired.remove(service)
+        await self._settle(self.state)
 
     def close(self) -> None:
         if self._on_hangup:

@@ -30,6 +30,7 @@ from nsxkg.web.deps import AppState, State
 from nsxkg.web.describe import context_document, describe, exists, to_jsonld
 from nsxkg.web.http import error, etag_for, not_modified, validators
 from nsxkg.web.negotiation import NotAcceptable, UnknownFormat, accepts_gzip, negotiate
+from nsxkg.web.prerender import Prerendered, compressed
 
 router = APIRouter()
 T = TypeVar("T")
@@ -191,10 +192,15 @@ async def _negotiated(request: Request, state: AppState, iri: str, doc_path: str
         from nsxkg.web.pages import resource_page
 
         # Rendered once per resource: the page depends on the build alone (never on the
-        # request), and rendering is most of a dereference's time.
+        # request), and rendering is most of a dereference's time. A release's page was
+        # rendered by `nsxkg load` already (web/prerender.py).
+        kept = prerendered(state).get(iri, doc_path)
+        if kept is not None:
+            return Response(sent(kept), media_type=fmt.content_type, headers=headers)
+
         def render() -> tuple[int, bytes]:
             page = resource_page(request, state, iri, doc_path, triples_of)
-            return page.status_code, _compressed(bytes(page.body))
+            return page.status_code, compressed(bytes(page.body))
 
         status, html = await _remembered(state, "pages", (iri, doc_path), render,
                                          limit=REMEMBERED)
@@ -205,17 +211,22 @@ async def _negotiated(request: Request, state: AppState, iri: str, doc_path: str
     def serialise() -> bytes:
         triples = triples_of()
         if fmt.name == "jsonld":
-            return _compressed(to_jsonld(triples, context_url, state.settings.base_iri))
+            return compressed(to_jsonld(triples, context_url, state.settings.base_iri))
         assert isinstance(fmt.oxigraph, ox.RdfFormat)
         prefixes = dict(PREFIXES, id=state.settings.base_iri + "id/") \
             if fmt.name == "turtle" else None
-        return _compressed(ox.serialize(triples, format=fmt.oxigraph, prefixes=prefixes) or b"")
+        return compressed(ox.serialize(triples, format=fmt.oxigraph, prefixes=prefixes) or b"")
 
     key = (iri, fmt.name, context_url if fmt.name == "jsonld" else "")
     body = await _remembered(state, "documents", key, serialise, limit=REMEMBERED)
     return Response(sent(body), media_type=fmt.content_type, headers=headers)
 
 
-def _compressed(body: bytes) -> bytes:
-    # mtime=0: the same document gives the same bytes in every process behind a balancer.
-    return gzip.compress(body, compresslevel=6, mtime=0)
+def prerendered(state: AppState) -> Prerendered:
+    """The release pages ``nsxkg load`` rendered for this build (opened once)."""
+    found = state.cache.get("prerendered")
+    if found is None:
+        found = state.cache["prerendered"] = Prerendered.open(state.build.path,
+                                                              state.settings.base_iri)
+    result: Prerendered = found
+    return result

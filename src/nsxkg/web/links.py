@@ -11,7 +11,11 @@ from nsxkg.web.deps import AppState
 
 def local_href(iri: str, state: AppState) -> str:
     """Where a page links for an IRI: this server's page for ours, the IRI itself otherwise."""
-    base = state.settings.base_iri
+    return href_for(iri, state.settings.base_iri)
+
+
+def href_for(iri: str, base: str) -> str:
+    """:func:`local_href` for the base IRI ``base``."""
     if iri.startswith(base + "id/"):
         return "/doc/" + iri[len(base) + 3:]
     if iri.startswith(NSX.iri):
@@ -29,4 +33,9 @@ def short(iri: str) -> str:
 
 
 def env(state: AppState) -> dict[str, Any]:
-    return {"href": lambda iri: local_href(iri, state), "short": short}
+    """What every page template is given to link and name IRIs."""
+    return links_for(state.settings.base_iri)
+
+
+def links_for(base: str) -> dict[str, Any]:
+    return {"href": lambda iri: href_for(iri, base), "short": short}

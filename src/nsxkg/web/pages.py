@@ -14,17 +14,19 @@ from urllib.parse import unquote, urlencode
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
 
 from nsxkg import partitions
+from nsxkg.framework_index import FrameworkIndex
 from nsxkg.namespaces import NSX, PREFIXES, RDF, SKOS
 from nsxkg.web import frameworks, views
 from nsxkg.web.deps import HERE, AppState, State
 from nsxkg.web.describe import LABELS, label_of
 from nsxkg.web.failures import QueryError
-from nsxkg.web.http import get_and_head, page
+from nsxkg.web.http import VARY, get_and_head, page
 from nsxkg.web.limits import client_address
-from nsxkg.web.links import env, local_href, short
+from nsxkg.web.links import env, links_for, local_href, short
 from nsxkg.web.service import QueryRequest
 
 router = APIRouter(include_in_schema=False)
@@ -169,21 +171,21 @@ def resource_page(request: Request, state: AppState, iri: str, doc_path: str,
     # dict.fromkeys: the same type is stated in several named graphs.
     types = list(dict.fromkeys(q.object.value for q in state.store.quads_for_pattern(
         node, RDF.type, None, None) if isinstance(q.object, ox.NamedNode)))
+    release = _release_of(state, iri, types)
+    if release is not None:
+        html = release_page(state.templates, frameworks.index_of(state),
+                            state.settings.base_iri, iri, doc_path, *release)
+        if html is not None:
+            return HTMLResponse(html, headers={"Vary": VARY})
     label = next((t.object.value for t in label_of(state.store, node)
                   if isinstance(t.object, ox.Literal)), short(iri))
-    rdf_links = [(name, f"{doc_path}.{ext}") for name, ext in RDF_LINKS]
+    rdf_links = _rdf_links(doc_path)
     context: dict[str, Any] = {"iri": iri, "label": label,
                                "types": types, "rdf_links": rdf_links, **env(state)}
     if NSX.Occupation.value in types:
         view = state.memo("occupation-views", iri, lambda: _occupation(state, iri), limit=256)
         if view is not None:
             return page(request, "occupation.html", {**context, "o": view})
-    release = _release_of(state, iri, types)
-    if release is not None:
-        code, version, latest = release
-        found = frameworks.release_page_context(state, code, version)
-        if found is not None:
-            return page(request, "framework.html", {**context, **found, "is_latest": latest})
     triples = triples_of()
     if iri == NSX.iri.rstrip("#"):
         return page(request, "ontology.html", {**context, **_ontology(triples)})
@@ -230,11 +232,29 @@ def _occupation(state: AppState, iri: str) -> dict[str, Any] | None:
         return None
     code = str(view.get("code") or unquote(iri.rsplit("/", 1)[-1]))
     entry = frameworks.entry_for(state, code)
-    release = frameworks.release_view(state, code, entry.current.version) if entry else None
+    release = frameworks.release_view(frameworks.index_of(state), code,
+                                      entry.current.version) if entry else None
     if release is not None:
         own = {k: view[k] for k in ("label", "definition") if view.get(k)}
         view.update({**release, **own, "iri": iri})
     return view
+
+
+def _rdf_links(doc_path: str) -> list[tuple[str, str]]:
+    return [(name, f"{doc_path}.{ext}") for name, ext in RDF_LINKS]
+
+
+def release_page(templates: Jinja2Templates, index: FrameworkIndex, base: str, iri: str,
+                 doc_path: str, code: str, version: str, latest: bool) -> str | None:
+    """The page of a framework release (or of a framework: its latest release), from the
+    build's framework index alone: the server renders it so, and ``nsxkg load`` ahead of
+    time (web/prerender.py); None when the index does not hold the release."""
+    found = frameworks.release_page_context(index, code, version)
+    if found is None:
+        return None
+    return templates.get_template("framework.html").render({
+        "iri": iri, "rdf_links": _rdf_links(doc_path), **links_for(base), **found,
+        "is_latest": latest})
 
 
 def _release_of(state: AppState, iri: str,

@@ -94,8 +94,10 @@ def search_page(request: Request, state: State, q: str = "", kind: str = "",
             else:
                 more = len(matches) > PAGE_SIZE * page_number
                 terms = positive_terms(tree)
-                for m in matches[PAGE_SIZE * (page_number - 1):PAGE_SIZE * page_number]:
-                    rows.append(Row(m.resource, index.name_of(m.resource) or m.text, m.kind,
+                shown = matches[PAGE_SIZE * (page_number - 1):PAGE_SIZE * page_number]
+                named = index.names_of({m.resource for m in shown})
+                for m in shown:
+                    rows.append(Row(m.resource, named.get(m.resource) or m.text, m.kind,
                                     short(m.property), snippet_parts(m.text, terms),
                                     m.score))
 
