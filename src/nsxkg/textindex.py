@@ -53,7 +53,7 @@ TEXT_FILE = "text.sqlite"
 SCHEMA_VERSION = 2  # 2: the ``top`` and ``name_fts`` tables
 # A word matching at least this many literals has its best matches ranked at load; below it a
 # search ranks its matches in a few milliseconds.
-TOP_FROM = 5_000
+TOP_FROM = 1_000
 # As many as the search page shows at most (20 per page, 50 pages) and one to tell "more".
 TOP_KEPT = 1_001
 
