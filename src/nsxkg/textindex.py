@@ -27,7 +27,6 @@ their superclasses from the ontology, are kept too, so a search restricted to
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -36,6 +35,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from nsxkg.kept import open_kept
 from nsxkg.namespaces import DCTERMS, ESCO, NSX, OWL, RDFS, SKOS
 from nsxkg.textquery import (
     Node,
@@ -48,7 +48,6 @@ from nsxkg.textquery import (
     words,
 )
 
-_log = logging.getLogger(__name__)
 TEXT_FILE = "text.sqlite"
 SCHEMA_VERSION = 2  # 2: the ``top`` and ``name_fts`` tables
 # A word matching at least this many literals has its best matches ranked at load; below it a
@@ -439,20 +438,10 @@ class TextIndex:
     def open(cls, path: Path) -> TextIndex | None:
         """The index file of a loaded build (it never changes, so no locking is needed); None
         when there is none, or it was written by an nsxkg that laid it out otherwise."""
-        if not path.is_file():
-            return None
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True,
-                             check_same_thread=False)
-        try:
-            found = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-        except sqlite3.DatabaseError:
-            found = None
-        if found is None or found[0] != str(SCHEMA_VERSION):
-            db.close()
-            _log.warning("%s is not a text index of this nsxkg's layout (version %s); "
-                         "load the build again to make one", path, SCHEMA_VERSION)
-            return None
-        return cls(db)
+        db = open_kept(path, "schema", str(SCHEMA_VERSION),
+                       f"not a text index of this nsxkg's layout (version {SCHEMA_VERSION}); "
+                       f"load the build again to make one")
+        return None if db is None else cls(db)
 
     @classmethod
     def of_corpus(cls, corpus: Corpus, *, top_from: int | None = TOP_FROM) -> TextIndex:
@@ -574,6 +563,4 @@ class TextIndex:
         return {str(iri): str(name) for iri, name in rows}
 
     def name_of(self, iri: str) -> str | None:
-        found = self._one("SELECT s.name FROM display s JOIN iri i ON i.id = s.resource "
-                          "WHERE i.iri = ?", iri)
-        return None if found is None else str(found)
+        return self.names_of([iri]).get(iri)

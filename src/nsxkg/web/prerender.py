@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import logging
 import sqlite3
 import threading
 from pathlib import Path
@@ -26,10 +25,10 @@ from fastapi.templating import Jinja2Templates
 from nsxkg import __version__
 from nsxkg.framework_index import FILE as INDEX_FILE
 from nsxkg.framework_index import FrameworkIndex
+from nsxkg.kept import open_kept
 
 FILE = "pages.sqlite"
 TEMPLATES = Path(__file__).parent / "templates"
-_log = logging.getLogger(__name__)
 
 
 def fingerprint(base: str) -> str:
@@ -96,21 +95,9 @@ class Prerendered:
 
     @classmethod
     def open(cls, build_path: Path, base: str) -> Prerendered:
-        path = build_path / FILE
-        if not path.is_file():
-            return cls(None)
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True,
-                             check_same_thread=False)
-        try:
-            found = db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
-        except sqlite3.DatabaseError:
-            found = None
-        if found is None or found[0] != fingerprint(base):
-            db.close()
-            _log.info("%s was rendered by another nsxkg or for another base IRI: release "
-                      "pages are rendered as they are asked for", path)
-            return cls(None)
-        return cls(db)
+        return cls(open_kept(build_path / FILE, "fingerprint", fingerprint(base),
+                             "rendered by another nsxkg or for another base IRI: release "
+                             "pages are rendered as they are asked for"))
 
     def __bool__(self) -> bool:
         return self._db is not None
