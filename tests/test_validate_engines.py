@@ -41,3 +41,24 @@ def test_engines_agree(broken_build: Path) -> None:
     assert {focus.rsplit("/statement/", 1)[1] for focus, *_ in found["turbo"]} == {
         "mastery/customer-preference-trends", "ai-use/high-stakes-negotiation-preparation"}
     assert not reports["turbo"].conforms
+
+
+def test_engine_input_is_ascii_and_reads_back_the_same(tmp_path: Path) -> None:
+    """The SHACL engine's text has every non-ASCII character escaped (so no UTF-8 copy of a
+    large graph is made), and parses to exactly the quads of the files."""
+    import pyoxigraph as ox
+
+    from nsxkg.nquads import read_ascii
+
+    first, second = tmp_path / "a.nq", tmp_path / "b.nq"
+    first.write_text('<http://x/caf\u00e9> <http://x/p> "na\u00efve \u2019 \U0001F600" .\n'
+                     '<http://x/s> <http://x/p> "a backslash then x: \\\\xe9" <http://x/g> .\n',
+                     encoding="utf-8")
+    second.write_text('<http://x/s> <http://x/p> "plain" .\n', encoding="utf-8")
+    text = read_ascii(first, second)
+    assert text.isascii()
+    assert "\\u00E9" in text and "\\U0001F600" in text
+    expected = [*ox.parse(path=first, format=ox.RdfFormat.N_QUADS),
+                *ox.parse(path=second, format=ox.RdfFormat.N_QUADS)]
+    assert list(ox.parse(text, format=ox.RdfFormat.N_QUADS)) == expected
+    assert expected[0].subject.value == "http://x/caf\u00e9"

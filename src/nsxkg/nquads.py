@@ -7,6 +7,7 @@ memory stays flat however large the graph; small ones are sorted in memory.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import heapq
 import tempfile
@@ -72,3 +73,30 @@ def build_digest(graphs: Iterable[tuple[str, str]]) -> str:
     for iri, graph_digest in sorted(graphs):
         digest.update(f"{iri}\0{graph_digest}\n".encode())
     return digest.hexdigest()
+
+
+def _uchar(err: UnicodeError) -> tuple[str, int]:
+    assert isinstance(err, UnicodeEncodeError)
+    return "".join(f"\\u{c:04X}" if c < 0x10000 else f"\\U{c:08X}"
+                   for c in map(ord, err.object[err.start:err.end])), err.end
+
+
+codecs.register_error("nsxkg-uchar", _uchar)
+
+
+def read_ascii(*paths: Path) -> str:
+    """The files' N-Quads as one ASCII text: every other character written as its ``\\u``
+    escape (N-Quads ``UCHAR``, which a parser reads back as the same character).
+
+    For the native SHACL engine, which takes the text as UTF-8: Python hands an ASCII string
+    over as it is, but makes a UTF-8 copy of any other one and keeps it as long as the string
+    lives, which for O*NET 29.3 (578 MB) was 551 MB more at the validation's peak.
+    """
+    parts = []
+    for path in paths:
+        raw = path.read_bytes()
+        if not raw.isascii():
+            raw = raw.decode("utf-8").encode("ascii", "nsxkg-uchar")
+        parts.append(raw.decode("ascii"))
+        del raw
+    return "".join(parts)

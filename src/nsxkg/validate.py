@@ -43,6 +43,7 @@ from nsxkg.config import Settings
 from nsxkg.conformance import REPORT
 from nsxkg.errors import InputError
 from nsxkg.namespaces import NSX, RDF
+from nsxkg.nquads import read_ascii
 from nsxkg.progress import Progress, Quiet
 
 
@@ -278,7 +279,7 @@ def _check(task: Task) -> list[Violation]:
     else:
         shapes = load_shapes(task.shapes_dir)
         if task.part == "shacl":
-            found = validate_text(_text(*unit.context, *unit.files), shapes)
+            found = validate_text(read_ascii(*unit.context, *unit.files), shapes)
         else:
             found = validate_graph(_read_graph(*unit.context, *unit.files), shapes)
             found += quality_checks(_read_store(*unit.context, *unit.files, *task.extra),
@@ -347,10 +348,6 @@ def _located(build_dir: Path, manifest: Manifest, found: list[Violation]) -> lis
                              v.shape, v.component))
     out.sort(key=lambda v: (v.graph, v.focus, v.shape))
     return out
-
-
-def _text(*paths: Path) -> str:
-    return "".join(p.read_text(encoding="utf-8") for p in paths)
 
 
 def _read_graph(*paths: Path) -> Graph:
