@@ -142,3 +142,17 @@ def test_openapi_operation_ids_are_unique(base_url: str) -> None:
     assert not any("head" in methods for methods in paths.values())
     # HEAD still answers where GET does, outside the schema.
     assert httpx.head(f"{base_url}/crosswalks/").status_code == 200
+
+
+def test_head_is_get_without_a_body_and_other_methods_are_405(base_url: str) -> None:
+    """The canned queries are served ahead of FastAPI's routing (app.QueryFront): HEAD and
+    the other methods are answered there as the routes would."""
+    url = f"{base_url}/api/queries/levels-in-order"
+    got, head = httpx.get(url, headers=JSON), httpx.head(url, headers=JSON)
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["etag"] == got.headers["etag"]
+    assert head.headers["content-type"] == got.headers["content-type"]
+    refused = httpx.post(url, data={"code": "11-2022.00"})
+    assert refused.status_code == 405
+    assert refused.headers["allow"] == "GET, HEAD"
+    assert "POST is not allowed on /api/queries/levels-in-order" in refused.text

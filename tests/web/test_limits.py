@@ -194,6 +194,22 @@ def test_concurrent_queries_per_client_get_429(limited: Server) -> None:
     assert "retry-after" in refused.headers["access-control-expose-headers"].lower()
 
 
+def test_sparql_and_api_queries_count_as_one_client(limited: Server) -> None:
+    """/sparql and the canned queries are answered ahead of the framework's layers
+    (app.QueryFront), every other route through them: a client's queries still count in one
+    table."""
+    with client_at("127.0.1.7") as one, \
+            concurrent.futures.ThreadPoolExecutor(max_workers=1) as executor:
+        slow = executor.submit(one.get, f"{limited.url}/sparql", params={"query": SLOW})
+        time.sleep(0.3)
+        refused = [one.get(f"{limited.url}/api/queries/occupation-by-code"),  # fronted
+                   one.get(f"{limited.url}/query", params={"query": FAST})]  # FastAPI's
+        assert slow.result().status_code == 503
+    for response in refused:
+        assert response.status_code == 429, response.text
+        assert "NSXKG_CLIENT_CONCURRENCY" in response.text
+
+
 def test_query_rate_per_client_gets_429_then_recovers(limited: Server) -> None:
     with client_at("127.0.1.6") as client:
         statuses = [client.get(f"{limited.url}/sparql", params={"query": FAST}).status_code

@@ -252,3 +252,21 @@ def test_head_has_no_body(base_url: str) -> None:
     assert r.status_code == 200 and r.content == b""
     missing = httpx.head(f"{base_url}/doc/nothing-here")
     assert missing.status_code == 404 and missing.content == b""
+
+
+def test_a_bug_on_the_front_path_is_a_500_and_the_server_goes_on(
+        base_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """/sparql is answered ahead of the framework's layers (app.QueryFront), with its own
+    last guard: an unexpected error is a 500, never a dropped connection."""
+    from web.web_helpers import APPS
+
+    service = APPS[base_url].state.nsxkg.service
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("planted")
+
+    monkeypatch.setattr(service, "run", broken)
+    r = httpx.get(f"{base_url}/sparql", params={"query": COUNT + " # planted"})
+    assert r.status_code == 500
+    monkeypatch.undo()
+    assert httpx.get(f"{base_url}/sparql", params={"query": COUNT}).status_code == 200

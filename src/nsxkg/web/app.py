@@ -13,9 +13,12 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
+from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from nsxkg import __version__
+from nsxkg.catalogue import load_catalogue
 from nsxkg.config import Settings
 from nsxkg.web import (
     admin,
@@ -34,7 +37,7 @@ from nsxkg.web import (
 from nsxkg.web.deps import HERE
 from nsxkg.web.http import error
 from nsxkg.web.lifecycle import Lifecycle, open_state
-from nsxkg.web.limits import RequestLimits
+from nsxkg.web.limits import RequestLimits, limiter_for
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -54,20 +57,35 @@ def create_app(settings: Settings) -> FastAPI:
                   description="NSX Skills Knowledge Graph: SPARQL 1.1 endpoint, linked data "
                               "and pages")
     app.state.lifecycle = Lifecycle(app, state)  # sets app.state.nsxkg, swapped on reload
-    # Added first, so it runs inside CORS: a 413 or 429 still carries the CORS headers a
-    # browser needs to show it to the page that asked.
-    app.add_middleware(RequestLimits, settings=settings)
-    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
-                       allow_methods=["GET", "HEAD", "POST", "OPTIONS"], allow_headers=["*"],
-                       expose_headers=["ETag", "Last-Modified", "Content-Location", "Link",
-                                       "X-Result-Count", "Retry-After"], max_age=3600)
+    clients = limiter_for(settings)  # one count per client, whichever stack it reaches
+
+    def protected(inner: ASGIApp) -> ASGIApp:
+        # Limits inside CORS: a 413 or 429 still carries the CORS headers a browser needs to
+        # show it to the page that asked.
+        return CORSMiddleware(RequestLimits(inner, settings, clients), **cors)
+
+    cors: dict[str, Any] = {
+        "allow_origins": settings.cors_origins,
+        "allow_methods": ["GET", "HEAD", "POST", "OPTIONS"], "allow_headers": ["*"],
+        "expose_headers": ["ETag", "Last-Modified", "Content-Location", "Link",
+                           "X-Result-Count", "Retry-After"], "max_age": 3600}
+    # Added first, so it runs inside CORS (as in `protected`).
+    app.add_middleware(RequestLimits, settings=settings, clients=clients)
+    app.add_middleware(CORSMiddleware, **cors)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    app.router.routes.append(Route("/sparql", sparql.SparqlEndpoint(), name="sparql"))
+    endpoint = sparql.SparqlEndpoint()
+    app.router.routes.append(Route("/sparql", endpoint, name="sparql"))  # for OpenAPI, url_for
+    catalogue = load_catalogue(settings.queries)
+    fronted: dict[str, ASGIApp] = {"/sparql": endpoint, **api_queries.fronted(catalogue)}
+    framework_stack = app.build_middleware_stack
+    app.build_middleware_stack = lambda: QueryFront(  # type: ignore[method-assign]
+        framework_stack(), {path: ServerErrorMiddleware(protected(answer))
+                            for path, answer in fronted.items()})
     for router in (linked_data.router, void.router, dumps.router, crosswalks.router,
                    pages.router, frameworks.router, exports.router, search.router, search.api,
                    admin.router, health.router):
         app.include_router(router)
-    app.include_router(api_queries.router(settings.queries))
+    app.include_router(api_queries.router(catalogue))
 
     generated = app.openapi
 
@@ -94,6 +112,27 @@ def create_app(settings: Settings) -> FastAPI:
         return error(request, 400, f"bad request: {details}")
 
     return app
+
+
+class QueryFront:
+    """The query routes ahead of the framework's per-request layers; the rest through them.
+
+    Every query request comes to ``/sparql`` or ``/api/queries/{name}``, and a light one spent
+    over half of the server's time in FastAPI's layers (exception handling, telemetry, exit
+    stack, routing past a hundred routes, dependency solving), of which these routes use
+    none: they read their request by hand and answer each failure themselves. They keep what
+    protects the service, as every other route does: the request limits (counting into the
+    same per-client table), CORS, and a last guard that turns a bug into a 500. FastAPI still
+    holds their routes, for the OpenAPI document.
+    """
+
+    def __init__(self, app: ASGIApp, routes: dict[str, ASGIApp]):
+        self.app = app
+        self.routes = routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        route = self.routes.get(scope["path"]) if scope["type"] == "http" else None
+        await (route or self.app)(scope, receive, send)
 
 
 def app_from_environment() -> FastAPI:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Hashable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -81,6 +82,11 @@ class AppState:
         info = self.build.path / BUILD_INFO
         stamp = info.stat().st_mtime if info.exists() else self.build.path.stat().st_mtime
         return datetime.fromtimestamp(int(stamp), tz=UTC)
+
+    @cached_property
+    def last_modified_http(self) -> str:
+        """``last_modified`` as the Last-Modified header gives it (RFC 9110 §5.6.7)."""
+        return format_datetime(self.last_modified, usegmt=True)
 
 
 async def get_state(request: Request) -> AppState:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import datetime
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
@@ -63,8 +63,7 @@ def etag_for(state: AppState, *parts: str) -> str:
 
 
 def validators(state: AppState, etag: str) -> dict[str, str]:
-    return {"ETag": etag, "Last-Modified": format_datetime(state.last_modified, usegmt=True),
-            "Vary": VARY}
+    return {"ETag": etag, "Last-Modified": state.last_modified_http, "Vary": VARY}
 
 
 def not_modified(request: Request, state: AppState, etag: str) -> Response | None:

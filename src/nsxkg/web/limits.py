@@ -94,6 +94,11 @@ class ClientLimiter:
                 del self._clients[address]
 
 
+def limiter_for(settings: Settings) -> ClientLimiter:
+    return ClientLimiter(settings.client_concurrency, settings.client_rate,
+                         settings.client_burst)
+
+
 def client_address(scope: Scope) -> str:
     """The address a request came from: whom the per-client limits and the lanes count."""
     client = scope.get("client")
@@ -129,11 +134,11 @@ class BodyTooLarge(HTTPException):
 class RequestLimits:
     """ASGI middleware: body size and per-client query limits (see the module docstring)."""
 
-    def __init__(self, app: ASGIApp, settings: Settings):
+    def __init__(self, app: ASGIApp, settings: Settings, clients: ClientLimiter | None = None):
         self.app = app
         self.max_body = settings.max_body_bytes
-        self.clients = ClientLimiter(settings.client_concurrency, settings.client_rate,
-                                     settings.client_burst)
+        # Shared when two stacks front one server (app.py): a client's queries count once.
+        self.clients = clients or limiter_for(settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -103,9 +103,18 @@ class Policy:
         self.max_depth = settings.max_query_depth
         self.allowed = [*settings.service_allow, *sorted(exempt_services)]
         self.shown_allowed = settings.service_allow
+        self._passed: str | None = None  # the last text that passed, and what it asks for
+        self._analysis = Analysis(form=None)
 
     def check(self, text: str) -> Analysis:
         """What the text asks for, when it may run; else the failure, raised."""
+        if text is self._passed:  # /sparql checks before it negotiates, then runs the text
+            return self._analysis
+        analysis = self._check(text)
+        self._passed, self._analysis = text, analysis
+        return analysis
+
+    def _check(self, text: str) -> Analysis:
         if len(text) > self.max_length:
             raise TooLong(f"the query is {len(text):,} characters long; this endpoint "
                           f"accepts at most {self.max_length:,} (NSXKG_MAX_QUERY_LENGTH)")

@@ -10,6 +10,7 @@ is involved.
 from __future__ import annotations
 
 import codecs
+import functools
 from urllib.parse import unquote_to_bytes
 
 import pyoxigraph as ox
@@ -152,8 +153,14 @@ def _negotiate_kind(request: Request, kind: Kind, override: str | None) -> Forma
     if override:
         name = override.strip().lower()
         return by_name(ALIASES[kind].get(name, name), kind)
+    return _by_accept(request.headers.get("accept"), kind)
+
+
+@functools.lru_cache(maxsize=1024)
+def _by_accept(accept: str | None, kind: Kind) -> Format | None:
+    # A client sends the same Accept with every query: it is read once.
     try:
-        return negotiate(request.headers.get("accept"), of_kind(kind))
+        return negotiate(accept, of_kind(kind))
     except NotAcceptable:
         return None
 

@@ -498,8 +498,11 @@ class WorkerPool:
         assert self._idle is not None
         loop = asyncio.get_running_loop()
         while True:
-            remaining = self.timeout - (loop.time() - started)
-            worker = await asyncio.wait_for(self._idle.get(), timeout=max(remaining, 0.0))
+            if self._idle.empty():
+                remaining = self.timeout - (loop.time() - started)
+                worker = await asyncio.wait_for(self._idle.get(), timeout=max(remaining, 0.0))
+            else:  # the common case, without a task and a timer for the wait
+                worker = self._idle.get_nowait()
             if worker.alive:
                 return worker
             self._replace(worker)  # a no-op when heal() has replaced it already
