@@ -58,17 +58,17 @@ def create_app(settings: Settings) -> FastAPI:
                               "and pages")
     app.state.lifecycle = Lifecycle(app, state)  # sets app.state.nsxkg, swapped on reload
     clients = limiter_for(settings)  # one count per client, whichever stack it reaches
+    cors: dict[str, Any] = {
+        "allow_origins": settings.cors_origins,
+        "allow_methods": ["GET", "HEAD", "POST", "OPTIONS"], "allow_headers": ["*"],
+        "expose_headers": ["ETag", "Last-Modified", "Content-Location", "Link",
+                           "X-Result-Count", "Retry-After"], "max_age": 3600}
 
     def protected(inner: ASGIApp) -> ASGIApp:
         # Limits inside CORS: a 413 or 429 still carries the CORS headers a browser needs to
         # show it to the page that asked.
         return CORSMiddleware(RequestLimits(inner, settings, clients), **cors)
 
-    cors: dict[str, Any] = {
-        "allow_origins": settings.cors_origins,
-        "allow_methods": ["GET", "HEAD", "POST", "OPTIONS"], "allow_headers": ["*"],
-        "expose_headers": ["ETag", "Last-Modified", "Content-Location", "Link",
-                           "X-Result-Count", "Retry-After"], "max_age": 3600}
     # Added first, so it runs inside CORS (as in `protected`).
     app.add_middleware(RequestLimits, settings=settings, clients=clients)
     app.add_middleware(CORSMiddleware, **cors)

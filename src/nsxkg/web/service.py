@@ -341,7 +341,7 @@ class QueryService:
 
     def check(self, text: str) -> Analysis:
         """The policy alone: what the text asks for (its form picks the formats a route
-        negotiates), or the failure. :meth:`run` checks again; the analysis is remembered."""
+        negotiates), or the failure. :meth:`run` then finds the same text already checked."""
         return self.policy.check(text)
 
     async def run(self, request: QueryRequest) -> Answer:
