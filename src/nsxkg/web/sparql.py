@@ -153,7 +153,10 @@ def _negotiate_kind(request: Request, kind: Kind, override: str | None) -> Forma
     if override:
         name = override.strip().lower()
         return by_name(ALIASES[kind].get(name, name), kind)
-    return _by_accept(request.headers.get("accept"), kind)
+    accept = request.headers.get("accept")
+    if accept is not None and len(accept) > 512:  # not kept: a few hundred would be MBs
+        return _by_accept.__wrapped__(accept, kind)
+    return _by_accept(accept, kind)
 
 
 @functools.lru_cache(maxsize=1024)
