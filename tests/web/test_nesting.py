@@ -192,8 +192,9 @@ def test_chains_as_long_as_the_limit_allows_are_answered(guarded: Server, name: 
 
 
 def test_lookups_are_answered_while_clients_loop_nested_queries(guarded: Server) -> None:
-    """Four clients send nested queries (refused at once) and chains (run to the timeout)
-    in a loop; lookups meanwhile are answered, and no answer is a 5xx other than 503."""
+    """Four clients send nested queries (refused at once) and chains (run to the timeout or
+    the result limit) in a loop; lookups meanwhile are answered, and no answer is a 5xx
+    other than 503."""
     attacks = [nested("group"), nested("bracketed expression"), CHAINS["+ chain"],
                CHAINS["UNION chain"]]
     done = threading.Event()
@@ -233,7 +234,9 @@ def test_lookups_are_answered_while_clients_loop_nested_queries(guarded: Server)
             for future in futures:
                 future.result()
     assert answered >= 5
-    assert statuses and set(statuses) <= {400, 503}, sorted(set(statuses))
+    # The UNION chain answers all of the (small) graph thousands of times over: it runs to
+    # the timeout (503), or, on a fast enough machine, past the result limit first (422).
+    assert statuses and set(statuses) <= {400, 422, 503}, sorted(set(statuses))
 
 
 def test_no_worker_died_on_any_of_it(guarded: Server) -> None:
