@@ -404,12 +404,14 @@ class Expander:
     def __init__(self, build_path: Path):
         self.build_path = build_path
         self._index: TextIndex | None = None
+        self._tried = False  # the build never changes: one attempt tells (and logs) it all
         self._lock = threading.Lock()
 
     def index(self) -> TextIndex | None:
         with self._lock:
-            if self._index is None:
+            if not self._tried:
                 self._index = TextIndex.open(self.build_path / TEXT_FILE)
+                self._tried = True
             return self._index
 
     def expand(self, query: str, *, most: int) -> str:

@@ -166,10 +166,11 @@ def test_query_editor_completes_runs_pages_and_shares(browser: object, base_url:
     header.click()
     header = d.find_element(By.XPATH, "//div[@id='yasr']//th[normalize-space(.)='text']")  # type: ignore[attr-defined]
     header.click()
-    # The sort's redraw may land after a page is chosen and reset it: choose until it holds.
+    # The sort's redraw may land after a page is chosen and reset it: choose until it holds,
+    # that is until a poll finds the page still chosen from the poll before.
     wait_for(d, lambda drv: drv.execute_script(
-        "const t = nsxkgEditor.yasr.plugins.table.dataTable; t.page(2).draw('page'); "
-        "return t.page.info().page === 2"))
+        "const t = nsxkgEditor.yasr.plugins.table.dataTable; "
+        "if (t.page.info().page === 2) return true; t.page(2).draw('page'); return false"))
     info = d.execute_script("return nsxkgEditor.yasr.plugins.table.dataTable.page.info()")  # type: ignore[attr-defined]
     assert (info["page"], info["length"], info["pages"]) == (2, 10, 4)
     shown = visible_rows(d)

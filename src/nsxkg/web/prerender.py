@@ -26,6 +26,7 @@ from nsxkg import __version__
 from nsxkg.framework_index import FILE as INDEX_FILE
 from nsxkg.framework_index import FrameworkIndex
 from nsxkg.kept import open_kept
+from nsxkg.web.links import href_for
 
 FILE = "pages.sqlite"
 TEMPLATES = Path(__file__).parent / "templates"
@@ -47,10 +48,6 @@ def compressed(body: bytes) -> bytes:
     return gzip.compress(body, compresslevel=1, mtime=0)
 
 
-def doc_path(iri: str, base: str) -> str:
-    return "/doc/" + iri.removeprefix(base + "id/")
-
-
 def write(directory: Path, base: str) -> int:
     """Render every release page of the framework index in ``directory`` (the release's own
     address; the framework's address, which shows the latest, is rendered when first asked
@@ -70,14 +67,13 @@ def write(directory: Path, base: str) -> int:
         count = 0
         for entry in index.catalog():
             for release in entry.releases:
-                html = release_page(templates, index, base, release.iri,
-                                    doc_path(release.iri, base), entry.code, release.version,
-                                    release is entry.current)
+                doc_path = href_for(release.iri, base)  # the release's own page
+                html = release_page(templates, index, base, release.iri, doc_path,
+                                    entry.code, release.version, release is entry.current)
                 if html is None:
                     continue
-                db.execute("INSERT INTO page VALUES (?, ?, ?)", (
-                    release.iri, doc_path(release.iri, base),
-                    compressed(html.encode("utf-8"))))
+                db.execute("INSERT INTO page VALUES (?, ?, ?)",
+                           (release.iri, doc_path, compressed(html.encode("utf-8"))))
                 count += 1
         db.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (fingerprint(base),))
         db.commit()
