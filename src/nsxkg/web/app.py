@@ -53,9 +53,9 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             lifecycle.close()
 
-    app = FastAPI(title="nsxkg", version=__version__, lifespan=lifespan,
-                  description="NSX Skills Knowledge Graph: SPARQL 1.1 endpoint, linked data "
-                              "and pages")
+    app = QueryFront(title="nsxkg", version=__version__, lifespan=lifespan,
+                     description="NSX Skills Knowledge Graph: SPARQL 1.1 endpoint, linked data "
+                                 "and pages")
     app.state.lifecycle = Lifecycle(app, state)  # sets app.state.nsxkg, swapped on reload
     clients = limiter_for(settings)  # one count per client, whichever stack it reaches
     cors: dict[str, Any] = {
@@ -77,10 +77,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.router.routes.append(Route("/sparql", endpoint, name="sparql"))  # for OpenAPI, url_for
     catalogue = load_catalogue(settings.queries)
     fronted: dict[str, ASGIApp] = {"/sparql": endpoint, **api_queries.fronted(catalogue)}
-    framework_stack = app.build_middleware_stack
-    app.build_middleware_stack = lambda: QueryFront(  # type: ignore[method-assign]
-        framework_stack(), {path: ServerErrorMiddleware(protected(answer))
-                            for path, answer in fronted.items()})
+    app.front = {path: ServerErrorMiddleware(protected(answer))
+                 for path, answer in fronted.items()}
     for router in (linked_data.router, void.router, dumps.router, crosswalks.router,
                    pages.router, frameworks.router, exports.router, search.router, search.api,
                    admin.router, health.router):
@@ -114,25 +112,30 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
-class QueryFront:
-    """The query routes ahead of the framework's per-request layers; the rest through them.
+class QueryFront(FastAPI):
+    """FastAPI, with the query routes answered ahead of it.
 
     Every query request comes to ``/sparql`` or ``/api/queries/{name}``, and a light one spent
-    over half of the server's time in FastAPI's layers (exception handling, telemetry, exit
-    stack, routing past a hundred routes, dependency solving), of which these routes use
-    none: they read their request by hand and answer each failure themselves. They keep what
-    protects the service, as every other route does: the request limits (counting into the
-    same per-client table), CORS, and a last guard that turns a bug into a 500. FastAPI still
-    holds their routes, for the OpenAPI document.
+    over half of the server's time in FastAPI's layers (the telemetry check on every request,
+    exception handling, exit stack, routing past a hundred routes, dependency solving), of
+    which these routes use none: they read their request by hand and answer each failure
+    themselves. They keep what protects the service, as every other route does: the request
+    limits (counting into the same per-client table), CORS, and a last guard that turns a bug
+    into a 500 (``front``, set by :func:`create_app`). FastAPI still holds their routes, for
+    the OpenAPI document.
     """
 
-    def __init__(self, app: ASGIApp, routes: dict[str, ASGIApp]):
-        self.app = app
-        self.routes = routes
+    front: dict[str, ASGIApp] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        route = self.routes.get(scope["path"]) if scope["type"] == "http" else None
-        await (route or self.app)(scope, receive, send)
+        route = self.front.get(scope["path"]) if scope["type"] == "http" else None
+        if route is None:
+            await super().__call__(scope, receive, send)
+            return
+        if self.root_path:  # as FastAPI and Starlette prepare a request
+            scope["root_path"] = self.root_path
+        scope["app"] = self
+        await route(scope, receive, send)
 
 
 def app_from_environment() -> FastAPI:
