@@ -169,6 +169,16 @@ def test_param_mix_sends_thousands_of_distinct_requests_over_every_shape() -> No
     assert "/29.3>" in (threshold.sparql or "")  # only a release with ratings
 
 
+def test_the_warm_up_sends_no_measured_request() -> None:
+    measured = param_mix.make_requests(_params(), per_shape=200)
+    warm = param_mix.warm_up_requests(_params(), per_shape=200)
+    assert warm and all(r.sparql is not None for r in warm)  # no document: none is kept
+    assert {r.shape for r in warm} == set(param_mix.SHAPES) - {"document"}
+    for system in ("nsxkg", "oxigraph"):
+        assert not {param_mix.target(r, system) for r in warm} & \
+            {param_mix.target(r, system) for r in measured}
+
+
 def test_param_mix_ratios_are_nsxkg_over_oxigraph() -> None:
     figures = {"nsxkg-uncached": {"mix": {"ok_rps": 90.0}, "lookup": {"ok_rps": 300.0}},
                "nsxkg": {"mix": {"ok_rps": 200.0}},

@@ -27,6 +27,9 @@ def test_a_ready_server_says_so_with_its_build(server: Any) -> None:
     state = APPS[server.url].state.nsxkg
     assert body["status"] == "ready" and body["build"] == state.build.digest
     assert body["workers"]["main"] >= 1 and body["workers"]["express"] >= 1
+    assert body["queries"]["worker_crashes"] == 0
+    assert set(body["queries"]) == {"stopped_at_time_limit", "moved_to_main_lane",
+                                    "worker_crashes"}
     assert response.headers["cache-control"] == "no-store"
     assert httpx.head(f"{server.url}/health").status_code == 200
 

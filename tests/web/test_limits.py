@@ -61,6 +61,7 @@ def test_slow_query_is_stopped_while_others_are_served(strict: Server) -> None:
     assert "limit" in response.text and "stopped" in response.text
     assert TIMEOUT <= took < TIMEOUT + 3
     assert pool.killed == killed_before + 1
+    assert httpx.get(f"{strict.url}/health").json()["queries"]["stopped_at_time_limit"] >= 1
     # The killed worker is replaced: both workers serve again.
     deadline = time.monotonic() + 30
     while pool.live < 2:
