@@ -22,9 +22,9 @@ The same requests (the same file, in the same order) go through wrk to ``nsxkg-u
 --union-default-graph`` on the same store, one after the other in the same run: the whole mix,
 then each shape alone, each to the three systems in turn. Each system is warmed up first, as a
 server that has been running is (:func:`warm_up_requests`): every one of nsxkg's query workers
-keeps a store cache of its own, and the first seconds after a start are spent filling them. Reported per system: answered
-requests/s, p50/p99 and the server's CPU milliseconds per request; ``ratio_*`` are
-nsxkg / oxigraph throughputs.
+keeps a store cache of its own, and the first seconds after a start are spent filling them.
+Reported per system: answered requests/s, p50/p99 and the server's CPU milliseconds per
+request; ``ratio_*`` are nsxkg / oxigraph throughputs.
 
 Two more measurements, on nsxkg as deployed (default settings):
 

@@ -7,8 +7,9 @@ away until it can serve. The body names the build served, so an operator (or a t
 tell which build each replica is on during a rolling reload, and how often the query
 service's protections acted since the server started: queries stopped at their time limit,
 queries moved from the express lane to the main lane, and workers that crashed (which must
-stay 0). Never cached; not rate-limited beyond what every request is. A check also replaces workers that died while idle, so a
-replica taken out of rotation for that comes back by itself.
+stay 0). Never cached; not rate-limited beyond what every request is. A check also replaces
+workers that died while idle, so a replica taken out of rotation for that comes back by
+itself.
 """
 
 from __future__ import annotations
