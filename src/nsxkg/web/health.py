@@ -5,7 +5,7 @@ a replica that is still starting its workers, or whose workers all died and are 
 replaced, answers ``503`` with ``Retry-After``, so a balancer's health check keeps traffic
 away until it can serve. The body names the build served, so an operator (or a test) can
 tell which build each replica is on during a rolling reload, and how often the query
-service's protections acted since the server started: queries stopped at their time limit,
+service's protections acted since that build was opened: queries stopped at their time limit,
 queries moved from the express lane to the main lane, and workers that crashed (which must
 stay 0). Never cached; not rate-limited beyond what every request is. A check also replaces
 workers that died while idle, so a replica taken out of rotation for that comes back by
